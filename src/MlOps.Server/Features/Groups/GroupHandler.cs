@@ -1,0 +1,152 @@
+using MlOps.Server.Features.Audit;
+using MlOps.Server.Features.Members;
+using MlOps.Server.Features.Namespaces;
+using MlOps.Server.Infrastructure.Auth;
+using MlOps.Server.Infrastructure.Database;
+using MlOps.Server.Infrastructure.Http;
+using Npgsql;
+
+namespace MlOps.Server.Features.Groups;
+
+public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository groups, NamespaceRepository namespaces, AuditLog audit)
+{
+    public async Task<GroupResponse> CreateAsync(Caller caller, CreateGroupRequest request, CancellationToken cancellationToken)
+    {
+        var path = request.Path?.Trim() ?? "";
+        var parentPath = string.IsNullOrWhiteSpace(request.Parent) ? null : Names.DecodePath(request.Parent);
+        var visibility = request.Visibility?.Trim().ToLowerInvariant() ?? "private";
+        var validator = new Validator();
+        if (Names.PathError(path, topLevel: parentPath is null) is { } pathError)
+        {
+            validator.Add("path", "path " + pathError);
+        }
+        validator.Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
+        validator.Check((request.Name?.Length ?? 0) <= 255, "name", "name must be at most 255 characters.");
+        validator.Check((request.Description?.Length ?? 0) <= 2000, "description", "description must be at most 2000 characters.");
+        validator.ThrowIfAny();
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        NamespaceRow? parent = null;
+        if (parentPath is not null)
+        {
+            parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, caller.UserId, cancellationToken);
+            var parentLevel = parent is null ? AccessLevel.None : Access.Effective(parent.AccessLevel, caller);
+            if (parent is null || !parent.IsGroup || !Access.CanSee(parent.Visibility, parentLevel, caller))
+            {
+                throw new ValidationException("parent", $"There is no group '{parentPath}'.");
+            }
+            if (parent.ParentId is not null)
+            {
+                throw new ValidationException("parent", "Groups nest one level deep: the parent must be a top-level group.");
+            }
+            Access.Require(parentLevel, AccessLevel.Maintainer, caller, "create a subgroup here");
+            if (Access.Rank(visibility) > Access.Rank(parent.Visibility))
+            {
+                throw new ValidationException("visibility", $"A subgroup cannot be more visible than its parent ({parent.Visibility}).");
+            }
+        }
+
+        var fullPath = parent is null ? path : $"{parent.FullPath}/{path}";
+        NamespaceRow group;
+        try
+        {
+            group = await groups.InsertAsync(transaction, path, fullPath, string.IsNullOrWhiteSpace(request.Name) ? path : request.Name.Trim(),
+                request.Description?.Trim() ?? "", visibility, parent?.Id, cancellationToken);
+        }
+        catch (PostgresException e) when (UniqueViolation.Is(e, "namespaces_full_path_key"))
+        {
+            throw new ConflictException("path", $"The path '{fullPath}' is already taken by a user or group.");
+        }
+        // Whoever creates a group owns it (GitLab does the same), so it never starts without an owner.
+        var target = new MembershipTarget(MembershipKind.Group, group.Id, group.FullPath, group.Id, null);
+        await MemberRepository.UpsertAsync(transaction, target, caller.UserId, (int)AccessLevel.Owner, cancellationToken);
+        await audit.WriteAsync(transaction, caller, new AuditEntry("group.create", "group", group.Id, group.FullPath, group.Id,
+            Details: new { group.Visibility }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return GroupResponse.From(group, parent?.FullPath, AccessLevel.Owner);
+    }
+
+    /// <summary>The group if the caller may see it, with their level; 404 otherwise, so that
+    /// private groups stay invisible to outsiders.</summary>
+    public async Task<(NamespaceRow Group, AccessLevel Level)> FindVisibleAsync(Caller? caller, string fullPath,
+        CancellationToken cancellationToken)
+    {
+        var group = await namespaces.FindAsync(Names.DecodePath(fullPath), caller?.UserId, cancellationToken);
+        var level = group is null ? AccessLevel.None : Access.Effective(group.AccessLevel, caller);
+        if (group is null || !group.IsGroup || !Access.CanSee(group.Visibility, level, caller))
+        {
+            throw new NotFoundException($"Group '{Names.DecodePath(fullPath)}' not found.");
+        }
+        return (group, level);
+    }
+
+    public async Task<GroupResponse> GetAsync(Caller? caller, string fullPath, CancellationToken cancellationToken)
+    {
+        var (group, level) = await FindVisibleAsync(caller, fullPath, cancellationToken);
+        return GroupResponse.From(group, await groups.FullPathAsync(group.ParentId, cancellationToken), level);
+    }
+
+    public async Task<Page<GroupResponse>> ListAsync(Caller? caller, PageRequest page, CancellationToken cancellationToken)
+    {
+        var rows = await groups.ListVisibleAsync(caller?.UserId, caller?.IsAdmin ?? false, page, cancellationToken);
+        var parents = rows.Where(r => r.ParentId is not null).Select(r => r.ParentId!.Value).ToHashSet();
+        var parentPaths = new Dictionary<long, string>();
+        foreach (var id in parents)
+        {
+            parentPaths[id] = (await groups.FullPathAsync(id, cancellationToken))!;
+        }
+        return page.ToPage(rows, r => r.Id, r => GroupResponse.From(r,
+            r.ParentId is { } p ? parentPaths.GetValueOrDefault(p) : null, Access.Effective(r.AccessLevel, caller)));
+    }
+
+    public async Task<GroupResponse> UpdateAsync(Caller caller, string fullPath, UpdateGroupRequest request, CancellationToken cancellationToken)
+    {
+        var (group, level) = await FindVisibleAsync(caller, fullPath, cancellationToken);
+        Access.Require(level, AccessLevel.Owner, caller, "change this group's settings");
+        var visibility = request.Visibility?.Trim().ToLowerInvariant() ?? group.Visibility;
+        new Validator()
+            .Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.")
+            .Check(request.Name is null || request.Name.Trim().Length is > 0 and <= 255, "name", "name must be 1 to 255 characters.")
+            .Check((request.Description?.Length ?? 0) <= 2000, "description", "description must be at most 2000 characters.")
+            .ThrowIfAny();
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var parentPath = await groups.FullPathAsync(group.ParentId, cancellationToken);
+        if (parentPath is not null)
+        {
+            var parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, null, cancellationToken);
+            if (Access.Rank(visibility) > Access.Rank(parent!.Visibility))
+            {
+                throw new ValidationException("visibility", $"A subgroup cannot be more visible than its parent ({parent.Visibility}).");
+            }
+        }
+        if (await GroupRepository.WidestChildVisibilityAsync(transaction, group.Id, cancellationToken) is { } widest
+            && Access.Rank(widest) > Access.Rank(visibility))
+        {
+            throw new ValidationException("visibility", $"A subgroup or project in this group is {widest}; make it less visible first.");
+        }
+        var updated = await groups.UpdateAsync(transaction, group.Id, request.Name?.Trim() ?? group.Name,
+            request.Description?.Trim() ?? group.Description, visibility, cancellationToken);
+        await audit.WriteAsync(transaction, caller, new AuditEntry("group.update", "group", group.Id, group.FullPath, group.Id,
+            Details: new { request.Name, request.Description, request.Visibility }), cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return GroupResponse.From(updated, parentPath, level);
+    }
+
+    public async Task DeleteAsync(Caller caller, string fullPath, CancellationToken cancellationToken)
+    {
+        var (group, level) = await FindVisibleAsync(caller, fullPath, cancellationToken);
+        Access.Require(level, AccessLevel.Owner, caller, "delete this group");
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await groups.DeleteAsync(transaction, group.Id, cancellationToken);
+        await audit.WriteAsync(transaction, caller, new AuditEntry("group.delete", "group", group.Id, group.FullPath, group.Id),
+            cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public static MembershipTarget MembershipOf(NamespaceRow group) =>
+        new(MembershipKind.Group, group.Id, group.FullPath, group.Id, null);
+}

@@ -1,0 +1,36 @@
+using Dapper;
+using Npgsql;
+
+namespace MlOps.Server.Features.Namespaces;
+
+public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
+{
+    /// <summary>
+    /// The caller's level in a namespace: ownership of a personal namespace, or the highest of
+    /// their memberships in the group and its parent (membership is inherited downwards).
+    /// </summary>
+    public const string LevelSql = """
+        GREATEST(
+            CASE WHEN n.owner_user_id = @userId THEN 50 ELSE 0 END,
+            COALESCE((SELECT max(m.access_level) FROM namespace_members m
+                      WHERE m.user_id = @userId AND m.namespace_id IN (n.id, n.parent_id)), 0))
+        """;
+
+    public const string Columns = "n.id, n.kind, n.path, n.full_path, n.name, n.description, n.visibility, n.parent_id, n.owner_user_id, n.created_at";
+
+    public async Task<NamespaceRow?> FindAsync(string fullPath, long? userId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await FindAsync(connection, null, fullPath, userId, cancellationToken);
+    }
+
+    public static Task<NamespaceRow?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string fullPath,
+        long? userId, CancellationToken cancellationToken, bool forUpdate = false) =>
+        connection.QuerySingleOrDefaultAsync<NamespaceRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns}, {LevelSql} AS access_level
+            FROM namespaces n WHERE lower(n.full_path) = lower(@fullPath)
+            {(forUpdate ? "FOR UPDATE" : "")}
+            """,
+            new { fullPath, userId = userId ?? 0 }, transaction, cancellationToken: cancellationToken));
+}

@@ -1,0 +1,78 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace MlOps.Server.Infrastructure.Http;
+
+/// <summary>Maps every exception that escapes an endpoint to an RFC 7807 problem.</summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHostEnvironment environment,
+    ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        var problem = exception switch
+        {
+            ValidationException v => new HttpValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value))
+            {
+                Status = v.StatusCode, Title = v.Title, Detail = v.Message,
+            },
+            ConflictException c => WithField(new ProblemDetails { Status = c.StatusCode, Title = c.Title, Detail = c.Message }, c.Field),
+            ApiException a => new ProblemDetails { Status = a.StatusCode, Title = a.Title, Detail = a.Message },
+            BadHttpRequestException { InnerException: JsonException json } => MalformedJson(json),
+            BadHttpRequestException bad => new ProblemDetails
+            {
+                Status = bad.StatusCode,
+                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload Too Large" : "Bad Request",
+                Detail = bad.Message,
+            },
+            OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
+            _ => null,
+        };
+
+        if (problem is null)
+        {
+            if (context.RequestAborted.IsCancellationRequested)
+            {
+                return true;
+            }
+            logger.LogError(exception, "Unhandled error on {Method} {Path}", context.Request.Method, context.Request.Path);
+            problem = new ProblemDetails
+            {
+                Status = StatusCodes.Status500InternalServerError,
+                Title = "Internal Server Error",
+                // Exception text can hold connection strings or paths: only developers see it.
+                Detail = environment.IsDevelopment() ? exception.ToString() : "An unexpected error occurred.",
+            };
+        }
+
+        context.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context, ProblemDetails = problem, Exception = exception,
+        });
+    }
+
+    private static ProblemDetails MalformedJson(JsonException json)
+    {
+        // System.Text.Json reports the JSON path of the offending value ("$.visibility"); the
+        // client wants the field name it sent.
+        var field = string.IsNullOrEmpty(json.Path) || json.Path == "$" ? "body" : json.Path.TrimStart('$', '.');
+        return new HttpValidationProblemDetails(new Dictionary<string, string[]>
+        {
+            [field] = [json.LineNumber is { } line
+                ? $"Malformed JSON at line {line + 1}, position {json.BytePositionInLine + 1}."
+                : "Malformed JSON."],
+        })
+        {
+            Status = StatusCodes.Status400BadRequest,
+            Title = "Malformed JSON",
+            Detail = $"The request body is not valid JSON for this endpoint (at '{field}').",
+        };
+    }
+
+    private static ProblemDetails WithField(ProblemDetails problem, string field)
+    {
+        problem.Extensions["field"] = field;
+        return problem;
+    }
+}
