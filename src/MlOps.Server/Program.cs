@@ -1,11 +1,16 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlOps.Server.Features.Audit;
+using MlOps.Server.Features.GitHttp;
+using MlOps.Server.Features.GitLab;
 using MlOps.Server.Features.Groups;
 using MlOps.Server.Features.Health;
+using MlOps.Server.Features.Lfs;
 using MlOps.Server.Features.Members;
 using MlOps.Server.Features.Namespaces;
 using MlOps.Server.Features.Projects;
+using MlOps.Server.Features.PushEvents;
+using MlOps.Server.Features.Repositories;
 using MlOps.Server.Features.Tokens;
 using MlOps.Server.Features.Users;
 using MlOps.Server.Infrastructure;
@@ -49,6 +54,11 @@ builder.Services.AddTokens();
 builder.Services.AddMembers();
 builder.Services.AddGroups();
 builder.Services.AddProjects();
+builder.Services.AddRepositories();
+builder.Services.AddPushEvents();
+builder.Services.AddGitHttp();
+builder.Services.AddLfs();
+builder.Services.AddGitLab();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -68,7 +78,10 @@ api.MapUserEndpoints();
 api.MapTokenEndpoints();
 api.MapGroupEndpoints();
 api.MapProjectEndpoints();
+api.MapRepositoryEndpoints();
+api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
+app.MapGitHttp();
 
 app.Run();
 

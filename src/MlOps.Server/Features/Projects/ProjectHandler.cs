@@ -1,6 +1,7 @@
 using MlOps.Server.Features.Audit;
 using MlOps.Server.Features.Members;
 using MlOps.Server.Features.Namespaces;
+using MlOps.Server.Features.Repositories;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
@@ -8,7 +9,8 @@ using Npgsql;
 
 namespace MlOps.Server.Features.Projects;
 
-public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepository projects, AuditLog audit)
+public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepository projects, AuditLog audit,
+    EmbeddedGitBackend embedded, GitBackends backends)
 {
     public async Task<ProjectResponse> CreateAsync(Caller caller, CreateProjectRequest request, CancellationToken cancellationToken)
     {
@@ -50,8 +52,13 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         {
             throw new ConflictException("path", $"The project '{ns.FullPath}/{path}' already exists.");
         }
+        var defaultBranch = request.DefaultBranch?.Trim() ?? "main";
+        await ProtectedBranchRepository.AddAsync(connection, transaction, id, defaultBranch, cancellationToken);
         await audit.WriteAsync(transaction, caller, new AuditEntry("project.create", "project", id, $"{ns.FullPath}/{path}", ns.Id, id,
             new { visibility }), cancellationToken);
+        // Created before the commit, so a project never exists without its repository; should the
+        // commit fail, the directory is an orphan under an id that is never reused.
+        await embedded.EnsureCreatedAsync(id, defaultBranch, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         var created = await projects.FindByIdAsync(id, caller.UserId, cancellationToken);
         return created!.ToResponse(Access.Effective(created.AccessLevel, caller));
@@ -133,6 +140,8 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         await audit.WriteAsync(transaction, caller, new AuditEntry("project.delete", "project", project.Id, project.FullPath,
             project.NamespaceId, project.Id), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        // After the commit: a leftover directory is harmless, a project without one is not.
+        backends.DeleteLocal(project.Id);
     }
 
     public static MembershipTarget MembershipOf(ProjectRow project) =>

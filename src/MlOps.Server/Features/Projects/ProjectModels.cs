@@ -11,7 +11,10 @@ public sealed record UpdateProjectRequest(string? Path, string? Name, string? Vi
 
 public sealed record ProjectResponse(long Id, string Path, string PathWithNamespace, string Namespace, string Name,
     string Description, string Visibility, string[] Topics, string DefaultBranch, DateTime CreatedAt, DateTime UpdatedAt,
-    string? YourRole);
+    string? YourRole, string GitBackend, ProjectStatistics Statistics);
+
+/// <summary>Bytes on disk: the Git repository and the LFS objects linked to the project.</summary>
+public sealed record ProjectStatistics(long RepositorySize, long LfsObjectsSize);
 
 public sealed class ProjectRow
 {
@@ -28,6 +31,9 @@ public sealed class ProjectRow
     public string DefaultBranch { get; init; } = "";
     public DateTime CreatedAt { get; init; }
     public DateTime UpdatedAt { get; init; }
+    public string GitBackend { get; init; } = "embedded";
+    public long RepositorySize { get; init; }
+    public long LfsSize { get; init; }
 
     /// <summary>The caller's stored access level, computed by the query that loaded the row.</summary>
     public int AccessLevel { get; init; }
@@ -38,5 +44,6 @@ public sealed class ProjectRow
     public string Client => NamespaceFullPath.Split('/')[0];
 
     public ProjectResponse ToResponse(AccessLevel level) => new(Id, Path, FullPath, NamespaceFullPath, Name, Description,
-        Visibility, Topics, DefaultBranch, CreatedAt, UpdatedAt, level > Infrastructure.Auth.AccessLevel.None ? level.ToRole() : null);
+        Visibility, Topics, DefaultBranch, CreatedAt, UpdatedAt, level > Infrastructure.Auth.AccessLevel.None ? level.ToRole() : null,
+        GitBackend, new ProjectStatistics(RepositorySize, LfsSize));
 }

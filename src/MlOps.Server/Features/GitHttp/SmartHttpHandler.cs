@@ -1,0 +1,126 @@
+using System.IO.Compression;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.Features;
+using MlOps.Server.Features.Projects;
+using MlOps.Server.Features.PushEvents;
+using MlOps.Server.Features.Repositories;
+using MlOps.Server.Infrastructure.Auth;
+
+namespace MlOps.Server.Features.GitHttp;
+
+/// <summary>Git smart HTTP (gitprotocol-http(5)): ref advertisement, fetch and push.</summary>
+public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedGitBackend embedded, GitServiceRunner runner,
+    ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, ProjectRepository projects,
+    ILogger<SmartHttpHandler> logger)
+{
+    private const int MaxCommandBytes = 4 * 1024 * 1024;
+
+    [GeneratedRegex("^[A-Za-z0-9=:.,_-]{1,100}$")]
+    private static partial Regex ProtocolPattern();
+
+    public async Task InfoRefsAsync(HttpContext http, GitRoute route, CancellationToken cancellationToken)
+    {
+        var service = http.Request.Query["service"].ToString();
+        if (service is not ("git-upload-pack" or "git-receive-pack"))
+        {
+            throw new GitHttpException(StatusCodes.Status400BadRequest,
+                "Only Git's smart HTTP protocol is supported; use git 1.6.6 or later.");
+        }
+        var write = service == "git-receive-pack";
+        var granted = await access.ResolveAsync(http, route, write, cancellationToken);
+        var path = await RepositoryAsync(granted.Project, cancellationToken);
+        var environment = Environment(http);
+
+        StartStreaming(http, $"application/x-{service}-advertisement");
+        // Protocol v2 starts with its capability advertisement; v0/v1 expect this header first.
+        if (!environment.TryGetValue("GIT_PROTOCOL", out var protocol) || !protocol.Contains("version=2", StringComparison.Ordinal))
+        {
+            await http.Response.Body.WriteAsync(PktLine.Encode($"# service={service}\n"), cancellationToken);
+            await http.Response.Body.WriteAsync(PktLine.Flush, cancellationToken);
+        }
+        await runner.RunAsync(service[4..], path, advertiseRefs: true, environment, null, null, http.Response.Body, null,
+            cancellationToken);
+    }
+
+    public async Task UploadPackAsync(HttpContext http, GitRoute route, CancellationToken cancellationToken)
+    {
+        var granted = await access.ResolveAsync(http, route, write: false, cancellationToken);
+        var path = await RepositoryAsync(granted.Project, cancellationToken);
+        await using var body = RequestBody(http);
+        StartStreaming(http, "application/x-git-upload-pack-result");
+        await runner.RunAsync("upload-pack", path, advertiseRefs: false, Environment(http), null, body, http.Response.Body, null,
+            cancellationToken);
+    }
+
+    public async Task ReceivePackAsync(HttpContext http, GitRoute route, CancellationToken cancellationToken)
+    {
+        var granted = await access.ResolveAsync(http, route, write: true, cancellationToken);
+        var path = await RepositoryAsync(granted.Project, cancellationToken);
+        await using var body = RequestBody(http);
+        var (commands, updates, capabilities) = await PktLine.ReadCommandsAsync(body, MaxCommandBytes, cancellationToken);
+
+        var environment = Environment(http);
+        var protectedNames = await protectedBranches.ListAsync(granted.Project.Id, cancellationToken);
+        environment[PushPolicyHook.PushVariable] = "1";
+        environment[PushPolicyHook.ProtectedRefsVariable] = string.Join(' ', protectedNames.Select(n => "refs/heads/" + n));
+        environment[PushPolicyHook.MaintainerVariable] = granted.Level >= AccessLevel.Maintainer ? "1" : "0";
+        PushPolicyHook.Install(path);
+
+        StartStreaming(http, "application/x-git-receive-pack-result");
+        var report = new MemoryStream();
+        await runner.RunAsync("receive-pack", path, advertiseRefs: false, environment, commands, body, http.Response.Body, report,
+            cancellationToken);
+
+        // The refs have moved whether or not the client is still listening: record them regardless.
+        var sideBand = capabilities.Any(c => c.StartsWith("side-band", StringComparison.Ordinal));
+        var accepted = PktLine.ParseReportStatus(report.GetBuffer().AsSpan(0, (int)report.Length), sideBand);
+        var events = updates.Where(u => accepted.Contains(u.Ref))
+            .Select(u => new PushEvent(granted.Project.Id, EmbeddedGitBackend.KindName, u.Ref, u.Before, u.After,
+                granted.Caller?.UserId, granted.PusherName))
+            .ToList();
+        await pushEvents.InsertAsync(events, CancellationToken.None);
+        if (events.Count > 0)
+        {
+            logger.LogInformation("Push to project {ProjectId} by {Pusher} updated {RefCount} refs",
+                granted.Project.Id, granted.PusherName, events.Count);
+            await projects.UpdateSizesAsync(granted.Project.Id, RepositoryPaths.SizeOf(path), null, CancellationToken.None);
+        }
+    }
+
+    private async Task<string> RepositoryAsync(ProjectRow project, CancellationToken cancellationToken)
+    {
+        // Projects created before Git hosting existed get their repository on first use.
+        await embedded.EnsureCreatedAsync(project.Id, project.DefaultBranch, cancellationToken);
+        return embedded.LocalPath(project.Id);
+    }
+
+    private static Dictionary<string, string> Environment(HttpContext http)
+    {
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        var protocol = http.Request.Headers["Git-Protocol"].ToString();
+        if (ProtocolPattern().IsMatch(protocol))
+        {
+            environment["GIT_PROTOCOL"] = protocol;
+        }
+        return environment;
+    }
+
+    private static Stream RequestBody(HttpContext http)
+    {
+        var encoding = http.Request.Headers.ContentEncoding.ToString();
+        return encoding switch
+        {
+            "" or "identity" => http.Request.Body,
+            "gzip" or "x-gzip" => new GZipStream(http.Request.Body, CompressionMode.Decompress, leaveOpen: true),
+            _ => throw new GitHttpException(StatusCodes.Status415UnsupportedMediaType, $"Unsupported Content-Encoding '{encoding}'."),
+        };
+    }
+
+    private static void StartStreaming(HttpContext http, string contentType)
+    {
+        http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+        http.Response.ContentType = contentType;
+        http.Response.Headers.CacheControl = "no-cache, max-age=0, must-revalidate";
+        http.Response.Headers.Pragma = "no-cache";
+    }
+}

@@ -1,0 +1,72 @@
+using Dapper;
+using Npgsql;
+
+namespace MlOps.Server.Features.GitLab;
+
+public sealed class GitLabLinkRow
+{
+    public long ProjectId { get; init; }
+    public string BaseUrl { get; init; } = "";
+    public long GitlabProjectId { get; init; }
+    public string GitlabPath { get; init; } = "";
+    public string HttpUrlToRepo { get; init; } = "";
+    public byte[] TokenEncrypted { get; init; } = [];
+    public long? HookId { get; init; }
+    public byte[] HookSecretEncrypted { get; init; } = [];
+    public DateTime? LastFetchedAt { get; init; }
+    public DateTime CreatedAt { get; init; }
+}
+
+public sealed class GitLabLinkRepository(NpgsqlDataSource dataSource)
+{
+    public async Task<GitLabLinkRow?> FindAsync(long projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.QuerySingleOrDefaultAsync<GitLabLinkRow>(new CommandDefinition(
+            """
+            SELECT project_id, base_url, gitlab_project_id, gitlab_path, http_url_to_repo, token_encrypted, hook_id,
+                   hook_secret_encrypted, last_fetched_at, created_at
+            FROM gitlab_links WHERE project_id = @projectId
+            """, new { projectId }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Links (or re-links) the project and switches it to the GitLab backend.</summary>
+    public static async Task UpsertAsync(NpgsqlTransaction transaction, GitLabLinkRow link, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO gitlab_links (project_id, base_url, gitlab_project_id, gitlab_path, http_url_to_repo, token_encrypted,
+                                      hook_id, hook_secret_encrypted)
+            VALUES (@ProjectId, @BaseUrl, @GitlabProjectId, @GitlabPath, @HttpUrlToRepo, @TokenEncrypted, @HookId, @HookSecretEncrypted)
+            ON CONFLICT (project_id) DO UPDATE SET
+                base_url = excluded.base_url, gitlab_project_id = excluded.gitlab_project_id, gitlab_path = excluded.gitlab_path,
+                http_url_to_repo = excluded.http_url_to_repo, token_encrypted = excluded.token_encrypted,
+                hook_id = excluded.hook_id, hook_secret_encrypted = excluded.hook_secret_encrypted,
+                last_fetched_at = NULL, updated_at = now()
+            """, link, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE projects SET git_backend = 'gitlab', updated_at = now() WHERE id = @ProjectId",
+            link, transaction, cancellationToken: cancellationToken));
+    }
+
+    public static async Task DeleteAsync(NpgsqlTransaction transaction, long projectId, CancellationToken cancellationToken)
+    {
+        var connection = transaction.Connection!;
+        await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM gitlab_links WHERE project_id = @projectId", new { projectId }, transaction, cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE projects SET git_backend = 'embedded', updated_at = now() WHERE id = @projectId",
+            new { projectId }, transaction, cancellationToken: cancellationToken));
+    }
+
+    public async Task MarkFetchedAsync(long projectId, long repositoryBytes, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE gitlab_links SET last_fetched_at = now() WHERE project_id = @projectId;
+            UPDATE projects SET repository_size = @repositoryBytes WHERE id = @projectId;
+            """, new { projectId, repositoryBytes }, cancellationToken: cancellationToken));
+    }
+}
