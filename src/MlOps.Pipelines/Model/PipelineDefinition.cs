@@ -41,4 +41,8 @@ public sealed record StepDefinition(
     ResourceSpec Resources,
     IReadOnlyDictionary<string, string> Env,
     IReadOnlyList<string> Secrets,
-    bool Cache);
+    bool Cache)
+{
+    public int RunLine { get; init; }
+    public int RunColumn { get; init; }
+}
