@@ -69,6 +69,8 @@ public static class PipelineCompiler
             key.Add("param." + name, value.ToString());
         }
         foreach (var i in inputs) key.Add("input." + i.Name, i.ContentId);
+        // A script may read any upstream output through a variable, so every dependency's key counts.
+        foreach (var d in step.Dependencies.Order(StringComparer.Ordinal)) key.Add("needs." + d, upstream[d].CacheKey);
 
         var resources = def.Resources.Over(step.Operation?.Manifest.Resources ?? ResourceSpec.None);
         var cacheable = def.Cache && step.Dependencies.All(d => upstream[d].Cacheable);
