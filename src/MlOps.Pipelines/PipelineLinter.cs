@@ -40,7 +40,8 @@ public static class PipelineLinter
 
         var errors = new ErrorSink("mlops.yml");
         var file = PipelineParser.Parse(content, errors, limits);
-        if (file is null || errors.HasErrors) return Invalid(errors);
+        // Shape errors do not stop here: the validator still reports what it can, so all errors come at once.
+        if (file is null) return Invalid(errors);
 
         var operations = await PipelineValidator.ResolveAllAsync(file, resolver, ct);
         var pipelines = PipelineValidator.Validate(file, operations, context, errors);

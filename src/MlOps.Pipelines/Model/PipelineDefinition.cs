@@ -45,4 +45,7 @@ public sealed record StepDefinition(
 {
     public int RunLine { get; init; }
     public int RunColumn { get; init; }
+
+    /// <summary>Its <c>uses:</c> did not parse; references to its outputs are not reported again.</summary>
+    public bool UsesInvalid { get; init; }
 }

@@ -73,7 +73,7 @@ internal static class StepParser
 
         return new StepDefinition(name, key.Line, key.Column, uses, usesNode?.Line ?? key.Line, usesNode?.Column ?? key.Column,
             image, run, needs, inputs, parameters, outputs, resources, env, secrets, cache)
-        { RunLine = runNode?.Line ?? 0, RunColumn = runNode?.Column ?? 0 };
+        { RunLine = runNode?.Line ?? 0, RunColumn = runNode?.Column ?? 0, UsesInvalid = usesNode is not null && uses is null };
     }
 
     private static StepParam ReadParam(YScalar key, YNode value, NodeReader r)

@@ -25,7 +25,13 @@ internal static class Graph
                 if (--indegree[m] == 0) ready.Enqueue(m);
         }
         if (order.Count == nodes.Count) return (order, null);
-        return (order, FindCycle(nodes.First(n => indegree[n] > 0), deps, indegree));
+        var cycle = FindCycle(nodes.First(n => indegree[n] > 0), deps, indegree);
+        // Start the cycle at the step written first, so the message is stable and reads like the file.
+        var rank = nodes.Select((n, i) => (n, i)).ToDictionary(x => x.n, x => x.i);
+        var start = cycle.IndexOf(cycle.MinBy(n => rank[n])!);
+        var rotated = cycle.Skip(start).Concat(cycle.Take(start)).ToList();
+        rotated.Add(rotated[0]);
+        return (order, rotated);
     }
 
     // From a node left with unmet dependencies, follow unmet dependencies until a node repeats.
@@ -43,7 +49,6 @@ internal static class Graph
         var cycle = path.GetRange(seen[at], path.Count - seen[at]);
         // Report the cycle in dependency-flow order (a -> b means b needs a).
         cycle.Reverse();
-        cycle.Add(cycle[0]);
         return cycle;
     }
 }

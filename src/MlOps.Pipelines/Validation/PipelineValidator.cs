@@ -41,6 +41,8 @@ public static class PipelineValidator
         var pipelineParams = PipelineParams(pipeline, context, errors);
         var byName = pipeline.Steps.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var stepNames = pipeline.Steps.Select(s => s.Name).ToList();
+        // Steps whose operation is unknown or unparsable: their outputs are unknown too, not missing.
+        var broken = new HashSet<string>(StringComparer.Ordinal);
 
         // First pass: each step's operation and the outputs others may reference.
         var ops = new Dictionary<string, ResolvedOperation?>(StringComparer.Ordinal);
@@ -48,6 +50,7 @@ public static class PipelineValidator
         foreach (var step in pipeline.Steps)
         {
             ops[step.Name] = step.Uses is { } u ? Lookup(step, u, operations, errors) : null;
+            if (step.UsesInvalid || (step.Uses is not null && ops[step.Name] is null)) broken.Add(step.Name);
             outputs[step.Name] = ops[step.Name] is { } op
                 ? op.Manifest.Outputs.Select(o => new ResolvedOutput(o.Name, o.Type, DefaultPath(step.Name, o.Name))).ToList()
                 : step.Outputs.Select(o => new ResolvedOutput(o.Name, o.Type, o.Path ?? DefaultPath(step.Name, o.Name))).ToList();
@@ -67,9 +70,9 @@ public static class PipelineValidator
                 else if (!d.Contains(need)) d.Add(need);
             }
             foreach (var (name, source) in step.Inputs)
-                if (source is StepOutputInput so && CheckOutputRef(step, so.Step, so.Output, so.Line, so.Column, outputs, stepNames, errors) && !d.Contains(so.Step))
+                if (source is StepOutputInput so && CheckOutputRef(step, so.Step, so.Output, so.Line, so.Column, outputs, stepNames, errors, broken) && !d.Contains(so.Step))
                     d.Add(so.Step);
-            if (step.Run is { } run) CheckScript(step, run, outputs, stepNames, pipelineParams, pipeline, errors, d);
+            if (step.Run is { } run) CheckScript(step, run, outputs, stepNames, pipelineParams, pipeline, errors, d, broken);
             deps[step.Name] = d;
 
             if (ops[step.Name] is { } op)
@@ -115,7 +118,7 @@ public static class PipelineValidator
     }
 
     internal static bool CheckOutputRef(StepDefinition step, string target, string output, int line, int column,
-        Dictionary<string, List<ResolvedOutput>> outputs, List<string> stepNames, ErrorSink errors)
+        Dictionary<string, List<ResolvedOutput>> outputs, List<string> stepNames, ErrorSink errors, IReadOnlySet<string> brokenSteps)
     {
         if (target == step.Name)
         {
@@ -128,6 +131,7 @@ public static class PipelineValidator
             return false;
         }
         if (declared.Any(o => o.Name == output)) return true;
+        if (brokenSteps.Contains(target)) return false;
         var names = declared.Select(o => o.Name).ToList();
         errors.Add(line, column, $"steps.{target} has no output '{output}'",
             names.Count == 0 ? $"step '{target}' declares no outputs" : Suggest.DidYouMean(output, names) ?? "outputs: " + string.Join(", ", names.Order(StringComparer.Ordinal)));
@@ -135,7 +139,7 @@ public static class PipelineValidator
     }
 
     private static void CheckScript(StepDefinition step, string run, Dictionary<string, List<ResolvedOutput>> outputs, List<string> stepNames,
-        IReadOnlyDictionary<string, ParamValue> pipelineParams, PipelineDefinition pipeline, ErrorSink errors, List<string> deps)
+        IReadOnlyDictionary<string, ParamValue> pipelineParams, PipelineDefinition pipeline, ErrorSink errors, List<string> deps, IReadOnlySet<string> broken)
     {
         var (line, column) = (step.RunLine, step.RunColumn);
         foreach (var e in Expressions.FindAll(run))
@@ -143,7 +147,7 @@ public static class PipelineValidator
             switch (e.Scope)
             {
                 case "steps":
-                    if (CheckOutputRef(step, e.Step!, e.Name, line, column, outputs, stepNames, errors) && !deps.Contains(e.Step!)) deps.Add(e.Step!);
+                    if (CheckOutputRef(step, e.Step!, e.Name, line, column, outputs, stepNames, errors, broken) && !deps.Contains(e.Step!)) deps.Add(e.Step!);
                     break;
                 case "params" when pipeline.Params.All(p => p.Name != e.Name):
                     errors.Add(line, column, $"unknown pipeline param '{e.Name}' in run of step '{step.Name}'",
