@@ -47,9 +47,9 @@ public static class GitLabCiEmitter
         if (job.Env.Count > 0)
         {
             sb.Append("  variables:\n");
-            // expand: false keeps GitLab from expanding "$X" inside a value; the value stays data.
+            // GitLab expands "$X" inside variable values; "$$" is its escape for a literal "$", so a value stays data.
             foreach (var (k, v) in job.Env)
-                sb.Append("    ").Append(k).Append(": { value: ").Append(YamlText.Scalar(v)).Append(", expand: false }\n");
+                sb.Append("    ").Append(k).Append(": ").Append(YamlText.Scalar(v.Replace("$", "$$"))).Append('\n');
         }
         if (job.Secrets.Count > 0)
             sb.Append("  # secrets (define as masked CI/CD variables): ").Append(string.Join(", ", job.Secrets)).Append('\n');
