@@ -54,8 +54,9 @@ pg_start() {
   if [ "$(id -u)" = 0 ]; then
     chown -R postgres "$data"
     # postgres must be able to reach its data folder through our checkout.
-    local d=$data; while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
+    local d; d=$(dirname "$data"); while [ "$d" != / ]; do chmod o+x "$d" 2>/dev/null || true; d=$(dirname "$d"); done
   fi
+  chmod 700 "$data"
   if [ ! -s "$data/PG_VERSION" ]; then
     log "initialising PostgreSQL cluster in $data"
     pg_user_run "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null

@@ -67,6 +67,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.UseMiddleware<RequestSizeLimitMiddleware>();
 app.UseAuthentication();
+app.UseMiddleware<RejectFailedCredentialsMiddleware>();
 app.UseAuthorization();
 
 app.MapOpenApi("/openapi/{documentName}.json");

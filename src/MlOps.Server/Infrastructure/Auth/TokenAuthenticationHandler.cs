@@ -72,7 +72,7 @@ public sealed class TokenAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        Response.Headers.WWWAuthenticate = "Bearer, Basic realm=\"MlOps\"";
+        Response.Headers.WWWAuthenticate = Http.ProblemExceptionHandler.TokenChallenge;
         return base.HandleChallengeAsync(properties);
     }
 

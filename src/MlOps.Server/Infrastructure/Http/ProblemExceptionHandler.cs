@@ -10,6 +10,11 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHo
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
+        // A body cut off at the size limit surfaces wrapped in the JSON binder's own exception.
+        if (FindInner<BadHttpRequestException>(exception) is { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge)
+        {
+            exception = tooLarge;
+        }
         var problem = exception switch
         {
             ValidationException v => new HttpValidationProblemDetails(v.Errors.ToDictionary(e => e.Key, e => e.Value))
@@ -46,10 +51,28 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHo
         }
 
         context.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
+        if (context.Response.StatusCode == StatusCodes.Status401Unauthorized)
+        {
+            context.Response.Headers.WWWAuthenticate = TokenChallenge;
+        }
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context, ProblemDetails = problem, Exception = exception,
         });
+    }
+
+    public const string TokenChallenge = "Bearer, Basic realm=\"MlOps\"";
+
+    private static T? FindInner<T>(Exception? exception) where T : Exception
+    {
+        for (; exception is not null; exception = exception.InnerException)
+        {
+            if (exception is T match)
+            {
+                return match;
+            }
+        }
+        return null;
     }
 
     private static ProblemDetails MalformedJson(JsonException json)

@@ -1,0 +1,52 @@
+namespace MlOps.Pipelines.Compilation;
+
+// Plain records for the wire: the server serializes them with System.Text.Json (snake_case).
+// Every path is relative to the job's workspace, which the runner makes the working directory.
+
+public sealed record JobGraph(string Pipeline, string Project, string Client, string CommitSha, string Ref, IReadOnlyList<Job> Jobs);
+
+public sealed record Job(
+    string Name,
+    int Stage,
+    string Image,
+    OperationIdentity? Operation,
+    /// <summary>Inline steps run in a checkout of the repository at the commit; operations see only their staged inputs.</summary>
+    bool Checkout,
+    IReadOnlyList<string> Argv,
+    IReadOnlyDictionary<string, string> Env,
+    IReadOnlyList<string> Secrets,
+    IReadOnlyList<JobInput> Inputs,
+    IReadOnlyList<JobOutput> Outputs,
+    ResourceRequest Resources,
+    int TimeoutSeconds,
+    IReadOnlyList<string> Needs,
+    IReadOnlyDictionary<string, object> Params,
+    string CacheKey,
+    bool Cacheable,
+    string Client);
+
+public sealed record OperationIdentity(string Owner, string Name, string Version, string CommitSha);
+
+public static class InputKinds
+{
+    public const string Repository = "repository";
+    public const string Project = "project";
+    public const string Step = "step";
+}
+
+/// <summary>What to place at <see cref="StagePath"/> before the job starts.</summary>
+public sealed record JobInput(
+    string Name,
+    string Kind,
+    string? Project,
+    string? Ref,
+    string? Path,
+    string? Step,
+    string? Output,
+    string StagePath,
+    string ContentId);
+
+/// <summary>What to collect from <see cref="Path"/> when the job succeeds.</summary>
+public sealed record JobOutput(string Name, string Type, string Path);
+
+public sealed record ResourceRequest(int Gpus, string? GpuModel, double Cpus, long MemoryBytes);

@@ -1,0 +1,48 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace MlOps.Pipelines.Triggers;
+
+/// <summary>
+/// Path and ref globs: <c>*</c> and <c>?</c> stay within one path segment, <c>**</c> (a whole
+/// segment) crosses any number of them. No character classes or braces: fewer surprises.
+/// </summary>
+public static class Glob
+{
+    private static readonly ConcurrentDictionary<string, Regex> Compiled = new(StringComparer.Ordinal);
+
+    /// <summary>Null when valid, otherwise why not.</summary>
+    public static string? Validate(string pattern)
+    {
+        if (pattern.Length == 0) return "a glob must not be empty";
+        if (pattern.Length > 256) return "a glob is limited to 256 characters";
+        if (pattern.IndexOfAny(['[', ']', '{', '}', '\\']) >= 0) return "character classes, braces and backslashes are not supported in globs";
+        foreach (var segment in pattern.Split('/'))
+            if (segment.Contains("**") && segment != "**") return "'**' must be a whole path segment, as in 'data/**/x.csv'";
+        return null;
+    }
+
+    public static bool IsMatch(string pattern, string text) =>
+        Compiled.GetOrAdd(pattern, p => new Regex(ToRegex(p), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant)).IsMatch(text);
+
+    private static string ToRegex(string pattern)
+    {
+        var sb = new StringBuilder("^");
+        var segments = pattern.Split('/');
+        for (var i = 0; i < segments.Length; i++)
+        {
+            var last = i == segments.Length - 1;
+            if (segments[i] == "**")
+            {
+                // "a/**" matches a and everything under it; "**/b" matches b at any depth.
+                sb.Append(last ? (i == 0 ? ".*" : "(?:/.*)?") : (i == 0 ? "(?:.*/)?" : "(?:/.*)?/"));
+                continue;
+            }
+            if (i > 0 && segments[i - 1] != "**") sb.Append('/');
+            foreach (var c in segments[i])
+                sb.Append(c switch { '*' => "[^/]*", '?' => "[^/]", _ => Regex.Escape(c.ToString()) });
+        }
+        return sb.Append('$').ToString();
+    }
+}

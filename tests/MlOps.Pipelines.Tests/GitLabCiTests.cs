@@ -1,0 +1,50 @@
+namespace MlOps.Pipelines.Tests;
+
+public class GitLabCiTests
+{
+    public const string Inline = """
+        pipelines:
+          etl:
+            params:
+              greeting: { type: string, default: "it's; rm -rf / `whoami`" }
+            env: { LANG: C.UTF-8 }
+            steps:
+              produce:
+                image: alpine:3.20
+                run: echo "${{ params.greeting }}" > ${{ outputs.data }}
+                outputs: { data: { type: file, path: out/data.txt } }
+              consume:
+                image: alpine:3.20
+                needs: [produce]
+                run: |
+                  cat ${{ steps.produce.outputs.data }} > ${{ outputs.copy }}
+                  echo "consumed: $(cat ${{ steps.produce.outputs.data }})"
+                outputs: { copy: { type: file } }
+                resources: { gpus: 1, timeout: 90m }
+        """;
+
+    [Theory]
+    [InlineData("example", Fixtures.Example)]
+    [InlineData("inline", Inline)]
+    public async Task Lint_GitLabTarget_MatchesGoldenFile(string name, string yaml)
+    {
+        var result = await Fixtures.Lint(yaml, LintTarget.GitLabCi);
+
+        Assert.True(result.Valid, string.Join("\n", result.Errors));
+        var golden = Path.Combine(AppContext.BaseDirectory, "Golden", name + ".gitlab-ci.yml");
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") is { } dir)
+            File.WriteAllText(Path.Combine(dir, name + ".gitlab-ci.yml"), result.GitLabCi);
+        Assert.Equal(File.ReadAllText(golden), result.GitLabCi);
+    }
+
+    [Fact]
+    public async Task Lint_GitLabTargetWithTwoPipelines_AsksToChoose()
+    {
+        var yaml = "pipelines:\n  a: { steps: { x: { image: i, run: r } } }\n  b: { steps: { y: { image: i, run: r } } }";
+
+        var result = await Fixtures.Lint(yaml, LintTarget.GitLabCi);
+
+        Assert.Equal(["1:1: the gitlab-ci target compiles one pipeline and this file defines 2 | choose one: a, b"],
+            result.Errors.Select(e => $"{e.Line}:{e.Column}: {e.Message} | {e.Hint}"));
+    }
+}
