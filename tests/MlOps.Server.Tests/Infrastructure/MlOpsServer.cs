@@ -64,7 +64,11 @@ public class MlOpsServer : WebApplicationFactory<Program>, IAsyncLifetime
         });
     }
 
-    public HttpClient Anonymous() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    public HttpClient Anonymous() =>
+        CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, BaseAddress = ClientBaseAddress });
+
+    /// <summary>Where <see cref="Anonymous"/> clients send requests: the in-memory server, or the real port.</summary>
+    protected virtual Uri ClientBaseAddress => new("http://localhost");
 
     public HttpClient As(string token)
     {
@@ -133,6 +137,9 @@ public class KestrelMlOpsServer : MlOpsServer
         UseKestrel(0);
         StartServer();
     }
+
+    // With Kestrel the factory's clients use real sockets, so they need the real port.
+    protected override Uri ClientBaseAddress => BaseAddress;
 
     /// <summary>The server's base address, e.g. http://127.0.0.1:41234.</summary>
     public Uri BaseAddress
