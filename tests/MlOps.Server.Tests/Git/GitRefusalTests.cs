@@ -40,6 +40,17 @@ public sealed class GitRefusalTests(GitServer server) : IClassFixture<GitServer>
     }
 
     [Fact]
+    public async Task Clone_WrongToken_AuthenticationFailed()
+    {
+        var (repo, _) = await ArrangeWithCommitAsync();
+
+        var clone = await git.RunAsync(null, "clone", GitCli.Url(server.BaseAddress, repo, GitServer.Maintainer, "mlpat-wrong"), "bad");
+
+        Assert.NotEqual(0, clone.ExitCode);
+        Assert.Contains("Authentication failed", clone.Stderr);
+    }
+
+    [Fact]
     public async Task Clone_OutsiderOnPrivateRepo_NotFound()
     {
         var (repo, _) = await ArrangeWithCommitAsync();

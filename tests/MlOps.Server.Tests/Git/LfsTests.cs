@@ -106,6 +106,30 @@ public sealed class LfsTests(GitServer server) : IClassFixture<GitServer>, IDisp
     }
 
     [Fact]
+    public async Task Upload_SameObjectToTwoProjectsOfAGroup_CountedOncePerNamespace()
+    {
+        var first = await server.ArrangeAsync();
+        var group = first[..first.IndexOf('/')];
+        using (var admin = server.Admin())
+        {
+            await MlOpsServer.Ensure(await admin.PostAsJsonAsync("/api/v1/projects", new { @namespace = group, path = "q" }));
+        }
+        using var http = server.Http(GitServer.Maintainer);
+        var bytes = RandomNumberGenerator.GetBytes(4096);
+        var oid = Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+        Assert.Equal(HttpStatusCode.OK, (await http.PutAsync($"/{first}.git/info/lfs/objects/{oid}", new ByteArrayContent(bytes))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await http.PutAsync($"/{group}/q.git/info/lfs/objects/{oid}", new ByteArrayContent(bytes))).StatusCode);
+
+        await using var connection = new Npgsql.NpgsqlConnection(server.Database.ConnectionString);
+        var bytesStored = await Dapper.SqlMapper.QuerySingleAsync<long>(connection,
+            "SELECT lfs_bytes FROM namespace_lfs_storage WHERE full_path = @group", new { group });
+        Assert.Equal(4096, bytesStored);
+        Assert.Equal(4096, (await server.GetJsonAsync(GitServer.Api($"{group}/q"))).GetProperty("statistics")
+            .GetProperty("lfs_objects_size").GetInt64());
+    }
+
+    [Fact]
     public async Task Batch_ReporterUploadOrAnonymous_Refused()
     {
         var repo = await server.ArrangeAsync();

@@ -99,6 +99,20 @@ public sealed class RepositoryBrowsingTests(GitServer server) : IClassFixture<Gi
     }
 
     [Fact]
+    public async Task ChangeDefaultBranch_CloneChecksOutTheNewOne()
+    {
+        var repo = await server.ArrangeAsync();
+        var work = await git.InitAsync("work");
+        await git.OkAsync(work, "push", "-q", server.Url(repo, GitServer.Maintainer), "main", "main:develop");
+        using var maintainer = server.As(server.Tokens[GitServer.Maintainer]);
+
+        await MlOpsServer.Ensure(await maintainer.PatchAsJsonAsync(GitServer.Api(repo), new { default_branch = "develop" }));
+        await git.OkAsync(null, "clone", "-q", server.Url(repo, GitServer.Reporter), "clone");
+
+        Assert.Equal("develop", await git.OkAsync("clone", "branch", "--show-current"));
+    }
+
+    [Fact]
     public async Task Browse_OutsiderOnPrivateProject_NotFound()
     {
         var repo = await server.ArrangeAsync();

@@ -126,6 +126,13 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         await audit.WriteAsync(transaction, caller, new AuditEntry(action, "project", project.Id, project.FullPath,
             project.NamespaceId, project.Id, request), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        var defaultBranch = request.DefaultBranch?.Trim() ?? project.DefaultBranch;
+        if (defaultBranch != project.DefaultBranch && project.GitBackend == EmbeddedGitBackend.KindName)
+        {
+            // HEAD is what `git clone` checks out; it follows the setting.
+            await embedded.EnsureCreatedAsync(project.Id, defaultBranch, cancellationToken);
+            await embedded.SetDefaultBranchAsync(project.Id, defaultBranch, cancellationToken);
+        }
         var updated = await projects.FindByIdAsync(project.Id, caller.UserId, cancellationToken);
         return updated!.ToResponse(level);
     }
