@@ -115,21 +115,22 @@ time_clone() { # URL -> median seconds over RUNS clones
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 log "timing clones ($RUNS runs each, median)"
-h_srv=$(time_clone "$(url history)")
-h_file=$(time_clone "file://$cache/history-$COMMITS.git")
-[ -n "$cgi" ] && h_cgi=$(time_clone "http://127.0.0.1:$cgi_port/git/history-$COMMITS.git")
-d_srv=$(time_clone "$(url dataset)")
-d_file=$(time_clone "file://$cache/dataset-$LFS_MB.git")
+h_srv=$(time_clone "$(url history)"); log "history via server: ${h_srv}s"
+h_file=$(time_clone "file://$cache/history-$COMMITS.git"); log "history via file://: ${h_file}s"
+[ -n "$cgi" ] && { h_cgi=$(time_clone "http://127.0.0.1:$cgi_port/git/history-$COMMITS.git"); log "history via http-backend: ${h_cgi}s"; }
+d_srv=$(time_clone "$(url dataset)"); log "dataset via server: ${d_srv}s"
+d_file=$(time_clone "file://$cache/dataset-$LFS_MB.git"); log "dataset via file://: ${d_file}s"
 git -C "$work/clone" lfs fsck >/dev/null
 rm -rf "$work/clone"
 
 # --- memory while CLIENTS clone at once --------------------------------------------------------
+alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
 rss() { awk '/VmRSS/ {print int($2/1024)}' "/proc/$server_pid/status"; }
 parallel_peak() { # URL -> "peak_rss_mib seconds"
   local peak; peak=$(rss); local s; s=$(date +%s.%N)
   local cp=()
   for i in $(seq 1 "$CLIENTS"); do rm -rf "$work/par$i"; git clone -q "$1" "$work/par$i" & cp+=("$!"); done
-  while [ -n "$(jobs -r -p)" ]; do r=$(rss); [ "$r" -gt "$peak" ] && peak=$r; sleep 0.1; done
+  while alive "${cp[@]}"; do r=$(rss); [ "$r" -gt "$peak" ] && peak=$r; sleep 0.1; done
   for p in "${cp[@]}"; do wait "$p"; done
   echo "$peak $(echo "$(date +%s.%N) - $s" | bc)"
   rm -rf "$work"/par* 2>/dev/null || true
