@@ -121,7 +121,12 @@ h_file=$(time_clone "file://$cache/history-$COMMITS.git"); log "history via file
 d_srv=$(time_clone "$(url dataset)"); log "dataset via server: ${d_srv}s"
 d_file=$(time_clone "file://$cache/dataset-$LFS_MB.git"); log "dataset via file://: ${d_file}s"
 git -C "$work/clone" lfs fsck >/dev/null
+oid=$(git -C "$work/clone" lfs ls-files -l | cut -d' ' -f1)
 rm -rf "$work/clone"
+# The server's own share of an LFS clone: the object alone, to /dev/null.
+d_raw=$(for _ in $(seq 1 "$RUNS"); do
+  curl -sf -o /dev/null -w '%{time_total}\n' "http://admin:$token@127.0.0.1:$port/bench/dataset.git/info/lfs/objects/$oid"
+done | median); log "dataset object alone via server (curl): ${d_raw}s"
 
 # --- memory while CLIENTS clone at once --------------------------------------------------------
 alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
@@ -147,6 +152,7 @@ printf '%-44s %9s %9s %9s %12s %12s\n' "clone" "server s" "file:// s" "cgi s" "s
 printf '%-44s %9.2f %9.2f %9.2f %12s %12s\n' "history: $COMMITS commits" "$h_srv" "$h_file" "${h_cgi:-0}" \
   "$(ratio "$h_srv" "$h_file")" "$([ -n "$cgi" ] && ratio "$h_srv" "$h_cgi" || echo -)"
 printf '%-44s %9.2f %9.2f %9s %12s %12s\n' "dataset: $LFS_MB MiB in LFS" "$d_srv" "$d_file" "-" "$(ratio "$d_srv" "$d_file")" "-"
+printf 'LFS object alone via the server (curl to /dev/null): %.2fs = %d MiB/s\n' "$d_raw" "$(echo "$LFS_MB / $d_raw" | bc)"
 printf 'LFS push of %s MiB through the server: %.2fs\n' "$LFS_MB" "$push_lfs"
 echo
 echo "server RSS (MiB): idle after the runs $baseline"

@@ -113,6 +113,23 @@ public sealed class RepositoryBrowsingTests(GitServer server) : IClassFixture<Gi
     }
 
     [Fact]
+    public async Task RawFile_LargerThanTheInlineLimit_StreamsTheExactBytes()
+    {
+        var repo = await server.ArrangeAsync();
+        var work = await git.InitAsync("work");
+        var bytes = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
+        await File.WriteAllBytesAsync(Path.Combine(git.PathOf(work), "weights.raw"), bytes);
+        await git.OkAsync(work, "add", ".");
+        await git.OkAsync(work, "commit", "-q", "-m", "weights");
+        await git.OkAsync(work, "push", "-q", server.Url(repo, GitServer.Maintainer), "main");
+        using var reporter = server.As(server.Tokens[GitServer.Reporter]);
+
+        var raw = await reporter.GetByteArrayAsync(GitServer.Api(repo) + "/repository/files/weights.raw/raw");
+
+        Assert.Equal(bytes, raw);
+    }
+
+    [Fact]
     public async Task Browse_OutsiderOnPrivateProject_NotFound()
     {
         var repo = await server.ArrangeAsync();

@@ -50,27 +50,49 @@ public sealed class RepositoryBrowser
             Convert.ToString((int)e.Mode, 8).PadLeft(6, '0'))).ToList();
     });
 
+    /// <summary>Files up to this size are read in one piece; larger ones are streamed by `git cat-file`.</summary>
+    public const int InlineLimit = 1024 * 1024;
+
     /// <summary>
-    /// Copies the file's bytes to <paramref name="output"/> (null when missing); returns the LFS
-    /// pointer instead when <paramref name="resolveLfs"/> is set and the file is one.
+    /// A file at a ref: its bytes when small, else its blob id to stream (null when missing); the
+    /// LFS pointer instead when <paramref name="resolveLfs"/> is set and the file is one.
     /// </summary>
-    public Task<(bool Found, LfsPointer? Pointer, byte[]? Content)> FileAsync(string path, string refName, string filePath,
-        bool resolveLfs) => Read(path, repo =>
+    public Task<(bool Found, LfsPointer? Pointer, byte[]? Content, string? LargeBlob)> FileAsync(string path, string refName,
+        string filePath, bool resolveLfs) => Read(path, repo =>
     {
         var commit = Resolve(repo, refName);
         if (commit?.Tree[filePath]?.Target is not Blob blob)
         {
-            return (false, (LfsPointer?)null, (byte[]?)null);
+            return (false, (LfsPointer?)null, (byte[]?)null, (string?)null);
         }
         if (resolveLfs && blob.Size <= LfsPointer.MaxSize && LfsPointer.Parse(blob.GetContentText()) is { } pointer)
         {
-            return (true, pointer, null);
+            return (true, pointer, null, null);
+        }
+        if (blob.Size > InlineLimit)
+        {
+            return (true, null, null, blob.Sha);
         }
         using var stream = blob.GetContentStream();
-        var content = new MemoryStream((int)Math.Min(blob.Size, int.MaxValue));
+        var content = new MemoryStream((int)blob.Size);
         stream.CopyTo(content);
-        return (true, null, content.ToArray());
+        return (true, null, content.ToArray(), null);
     });
+
+    /// <summary>Streams a blob's bytes from `git cat-file`, so a large file is never held in memory.</summary>
+    public static async Task StreamBlobAsync(string path, string sha, Stream output, CancellationToken cancellationToken)
+    {
+        using var process = System.Diagnostics.Process.Start(GitProcess.StartInfo(path, "cat-file", "blob", sha))!;
+        await using var kill = cancellationToken.Register(() => process.Kill(entireProcessTree: true));
+        process.StandardInput.Close();
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.StandardOutput.BaseStream.CopyToAsync(output, 1 << 16, cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"git cat-file failed: {await stderr}");
+        }
+    }
 
     private static Commit? Resolve(Repository repo, string refName)
     {

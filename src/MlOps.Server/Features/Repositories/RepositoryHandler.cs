@@ -65,7 +65,7 @@ public sealed class RepositoryHandler(ProjectHandler projects, GitBackends backe
     {
         var (project, local) = await ReadableAsync(caller, ns, path, ct);
         var file = Uri.UnescapeDataString(encodedFile).Trim('/');
-        var (found, pointer, content) = await browser.FileAsync(local, RefOrDefault(refName, project), file, resolveLfs);
+        var (found, pointer, content, largeBlob) = await browser.FileAsync(local, RefOrDefault(refName, project), file, resolveLfs);
         if (!found)
         {
             throw new NotFoundException($"There is no file '{file}' at '{RefOrDefault(refName, project)}'.");
@@ -79,6 +79,11 @@ public sealed class RepositoryHandler(ProjectHandler projects, GitBackends backe
                 throw new NotFoundException($"'{file}' is an LFS pointer to an object that was never uploaded ({pointer.Oid}).");
             }
             return TypedResults.PhysicalFile(lfsStore.PathOf(pointer.Oid), "application/octet-stream", name);
+        }
+        if (largeBlob is not null)
+        {
+            return TypedResults.Stream(output => RepositoryBrowser.StreamBlobAsync(local, largeBlob, output, ct),
+                "application/octet-stream", name);
         }
         return TypedResults.File(content!, "application/octet-stream", name);
     }
