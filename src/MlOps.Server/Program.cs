@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using MlOps.Server.Features.Audit;
 using MlOps.Server.Features.Groups;
 using MlOps.Server.Features.Health;
+using MlOps.Server.Features.Lint;
 using MlOps.Server.Features.Members;
 using MlOps.Server.Features.Namespaces;
 using MlOps.Server.Features.Projects;
@@ -49,6 +50,7 @@ builder.Services.AddTokens();
 builder.Services.AddMembers();
 builder.Services.AddGroups();
 builder.Services.AddProjects();
+builder.Services.AddLint();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -70,6 +72,7 @@ api.MapTokenEndpoints();
 api.MapGroupEndpoints();
 api.MapProjectEndpoints();
 api.MapAuditEndpoints();
+api.MapLintEndpoints();
 
 app.Run();
 
