@@ -36,6 +36,15 @@ trap stop_all INT TERM EXIT
 
 log "building"
 dotnet build src/MlOps.Server -c Release -nologo -v quiet | grep -vE '^\s*$' || true
+dotnet build runner/MlOps.Runner -c Release -nologo -v quiet | grep -vE '^\s*$' || true
+
+# The local runner registers with a token the server and it share; made once, kept in the data folder.
+if [ -z "${MLOPS_RUNNER_REGISTRATION_TOKEN:-}" ]; then
+  tokenfile=$MLOPS_DATA_DIR/runner-registration-token
+  [ -s "$tokenfile" ] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$tokenfile")
+  MLOPS_RUNNER_REGISTRATION_TOKEN=$(cat "$tokenfile")
+fi
+export MLOPS_RUNNER_REGISTRATION_TOKEN
 
 export MLOPS_DATABASE_URL="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=mlops"
 export ASPNETCORE_ENVIRONMENT=${ASPNETCORE_ENVIRONMENT:-Production}
@@ -51,9 +60,14 @@ for _ in $(seq 1 120); do
 done
 curl -fsS "$url/readyz" >/dev/null || die "the server did not become ready"
 
+MLOPS_URL=$url MLOPS_REGISTRATION_TOKEN=$MLOPS_RUNNER_REGISTRATION_TOKEN MLOPS_RUNNER_NAME=${MLOPS_RUNNER_NAME:-$(hostname)-local} \
+MLOPS_RUNNER_CONFIG=$MLOPS_DATA_DIR/runner/runner.json DOTNET_ENVIRONMENT=Production \
+  dotnet "$PWD/runner/MlOps.Runner/bin/Release/net10.0/MlOps.Runner.dll" --contentRoot "$PWD/runner/MlOps.Runner/bin/Release/net10.0" &
+children+=($!)
+
 cat <<INFO
 
-  MlOps is running at $url        (data: $MLOPS_DATA_DIR)
+  MlOps is running at $url        (data: $MLOPS_DATA_DIR, one local runner)
   Log in with the admin token: ${MLOPS_ADMIN_TOKEN:+the value of MLOPS_ADMIN_TOKEN}${MLOPS_ADMIN_TOKEN:-printed above on the first start (set MLOPS_ADMIN_TOKEN to choose one)}
     curl -H "Authorization: Bearer \$TOKEN" $url/api/v1/user
   API description: $url/openapi/v1.json      Press Ctrl-C to stop.

@@ -7,6 +7,7 @@ using MlOps.Server.Features.Lint;
 using MlOps.Server.Features.Members;
 using MlOps.Server.Features.Namespaces;
 using MlOps.Server.Features.Projects;
+using MlOps.Server.Features.Runners;
 using MlOps.Server.Features.Tokens;
 using MlOps.Server.Features.Users;
 using MlOps.Server.Infrastructure;
@@ -51,6 +52,7 @@ builder.Services.AddMembers();
 builder.Services.AddGroups();
 builder.Services.AddProjects();
 builder.Services.AddLint();
+builder.Services.AddRunners();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -73,6 +75,7 @@ api.MapGroupEndpoints();
 api.MapProjectEndpoints();
 api.MapAuditEndpoints();
 api.MapLintEndpoints();
+api.MapRunnerEndpoints();
 
 app.Run();
 
