@@ -64,7 +64,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         await audit.WriteAsync(transaction, caller, new AuditEntry("group.create", "group", group.Id, group.FullPath, group.Id,
             Details: new { group.Visibility }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return GroupResponse.From(group, parent?.FullPath, AccessLevel.Owner);
+        return GroupResponse.From(group, AccessLevel.Owner);
     }
 
     /// <summary>The group if the caller may see it, with their level; 404 otherwise, so that
@@ -84,20 +84,13 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
     public async Task<GroupResponse> GetAsync(Caller? caller, string fullPath, CancellationToken cancellationToken)
     {
         var (group, level) = await FindVisibleAsync(caller, fullPath, cancellationToken);
-        return GroupResponse.From(group, await groups.FullPathAsync(group.ParentId, cancellationToken), level);
+        return GroupResponse.From(group, level);
     }
 
     public async Task<Page<GroupResponse>> ListAsync(Caller? caller, PageRequest page, CancellationToken cancellationToken)
     {
         var rows = await groups.ListVisibleAsync(caller?.UserId, caller?.IsAdmin ?? false, page, cancellationToken);
-        var parents = rows.Where(r => r.ParentId is not null).Select(r => r.ParentId!.Value).ToHashSet();
-        var parentPaths = new Dictionary<long, string>();
-        foreach (var id in parents)
-        {
-            parentPaths[id] = (await groups.FullPathAsync(id, cancellationToken))!;
-        }
-        return page.ToPage(rows, r => r.Id, r => GroupResponse.From(r,
-            r.ParentId is { } p ? parentPaths.GetValueOrDefault(p) : null, Access.Effective(r.AccessLevel, caller)));
+        return page.ToPage(rows, r => r.Id, r => GroupResponse.From(r, Access.Effective(r.AccessLevel, caller)));
     }
 
     public async Task<GroupResponse> UpdateAsync(Caller caller, string fullPath, UpdateGroupRequest request, CancellationToken cancellationToken)
@@ -113,8 +106,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var parentPath = await groups.FullPathAsync(group.ParentId, cancellationToken);
-        if (parentPath is not null)
+        if (group.ParentFullPath is { } parentPath)
         {
             var parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, null, cancellationToken);
             if (Access.Rank(visibility) > Access.Rank(parent!.Visibility))
@@ -132,7 +124,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         await audit.WriteAsync(transaction, caller, new AuditEntry("group.update", "group", group.Id, group.FullPath, group.Id,
             Details: new { request.Name, request.Description, request.Visibility }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return GroupResponse.From(updated, parentPath, level);
+        return GroupResponse.From(updated, level);
     }
 
     public async Task DeleteAsync(Caller caller, string fullPath, CancellationToken cancellationToken)

@@ -16,7 +16,10 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
                       WHERE m.user_id = @userId AND m.namespace_id IN (n.id, n.parent_id)), 0))
         """;
 
-    public const string Columns = "n.id, n.kind, n.path, n.full_path, n.name, n.description, n.visibility, n.parent_id, n.owner_user_id, n.created_at";
+    public const string Columns = """
+        n.id, n.kind, n.path, n.full_path, n.name, n.description, n.visibility, n.parent_id, n.owner_user_id, n.created_at,
+        (SELECT pn.full_path FROM namespaces pn WHERE pn.id = n.parent_id) AS parent_full_path
+        """;
 
     public async Task<NamespaceRow?> FindAsync(string fullPath, long? userId, CancellationToken cancellationToken)
     {
