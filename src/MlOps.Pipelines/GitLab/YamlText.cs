@@ -28,4 +28,7 @@ internal static partial class YamlText
         }
         return sb.Append('"').ToString();
     }
+
+    /// <summary>Single-quoted: backslashes stay literal, which keeps regular expressions readable.</summary>
+    public static string SingleQuoted(string value) => "'" + value.Replace("'", "''") + "'";
 }
