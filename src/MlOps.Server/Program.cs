@@ -59,16 +59,17 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseMiddleware<RequestSizeLimitMiddleware>();
 app.UseAuthentication();
 app.UseMiddleware<RejectFailedCredentialsMiddleware>();
+app.UseMiddleware<ApiScopeMiddleware>();
+app.UseMiddleware<RequestSizeLimitMiddleware>();
 app.UseAuthorization();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealthEndpoints();
 app.MapMetrics(app.Configuration);
 
-var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiScopeFilter>();
+var api = app.MapGroup("/api/v1");
 api.MapUserEndpoints();
 api.MapTokenEndpoints();
 api.MapGroupEndpoints();

@@ -238,4 +238,40 @@ public sealed class GroupAndProjectTests(MlOpsServer server) : IClassFixture<MlO
 
         Assert.Equal("developer", project.GetProperty("your_role").GetString());
     }
+
+    [Fact]
+    public async Task Project_NullTopic_IgnoredNotAnError()
+    {
+        using var admin = server.Admin();
+        var group = await GroupAsync();
+
+        var response = await admin.PostAsync("/api/v1/projects", new StringContent(
+            $$"""{"namespace": "{{group}}", "path": "p", "topics": [null, "ok"]}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        Assert.Equal(["ok"], (await MlOpsServer.Read(response)).GetProperty("topics").EnumerateArray().Select(t => t.GetString()));
+    }
+
+    [Fact]
+    public async Task Group_TwoOwnersDemoteEachOtherAtOnce_OneWinsOneConflict()
+    {
+        var first = Unique("o1");
+        var second = Unique("o2");
+        using var firstClient = server.As(await server.CreateUserAsync(first));
+        using var secondClient = server.As(await server.CreateUserAsync(second));
+        var group = (await MlOpsServer.Ensure(await firstClient.PostAsJsonAsync("/api/v1/groups", new { path = Unique("duo") })))
+            .GetProperty("full_path").GetString();
+        await MlOpsServer.Ensure(await firstClient.PostAsJsonAsync($"/api/v1/groups/{group}/members", new { username = second, role = "owner" }));
+
+        var results = await Task.WhenAll(
+            firstClient.PutAsJsonAsync($"/api/v1/groups/{group}/members/{second}", new { role = "developer" }),
+            secondClient.PutAsJsonAsync($"/api/v1/groups/{group}/members/{first}", new { role = "developer" }));
+
+        var codes = results.Select(r => r.StatusCode).Order().ToList();
+        Assert.True(codes.SequenceEqual([HttpStatusCode.OK, HttpStatusCode.Conflict]) || codes.SequenceEqual([HttpStatusCode.OK, HttpStatusCode.Forbidden]),
+            string.Join(", ", codes));
+        using var admin = server.Admin();
+        var members = await MlOpsServer.Ensure(await admin.GetAsync($"/api/v1/groups/{group}/members"));
+        Assert.Equal(1, members.GetProperty("items").EnumerateArray().Count(m => m.GetProperty("role").GetString() == "owner"));
+    }
 }

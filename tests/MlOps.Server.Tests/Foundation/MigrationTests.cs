@@ -60,13 +60,35 @@ public sealed class MigrationTests(MlOpsServer server) : IClassFixture<MlOpsServ
         NpgsqlConnection.ClearAllPools();
     }
 
-    private sealed class FreshServer(string connectionString) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
+    [Fact]
+    public async Task Bootstrap_ConfiguredTokenChanged_OldOneRevoked()
+    {
+        await using var database = await TestDatabase.CreateAsync();
+        const string second = "a-rotated-admin-token-0123456789";
+        await using (var first = new FreshServer(database.ConnectionString))
+        {
+            _ = first.Services;
+        }
+
+        await using var rotated = new FreshServer(database.ConnectionString, second);
+        using var oldClient = rotated.CreateClient();
+        oldClient.DefaultRequestHeaders.Authorization = new("Bearer", MlOpsServer.AdminToken);
+        using var newClient = rotated.CreateClient();
+        newClient.DefaultRequestHeaders.Authorization = new("Bearer", second);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await oldClient.GetAsync("/api/v1/user")).StatusCode);
+        var tokens = await MlOpsServer.Ensure(await newClient.GetAsync("/api/v1/users/admin/tokens"));
+        Assert.All(tokens.GetProperty("items").EnumerateArray(), t => Assert.Equal("(env)", t.GetProperty("token_prefix").GetString()));
+        NpgsqlConnection.ClearAllPools();
+    }
+
+    private sealed class FreshServer(string connectionString, string adminToken = MlOpsServer.AdminToken) : Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<Program>
     {
         protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder) =>
             builder.UseEnvironment("Testing").ConfigureAppConfiguration(c => c.AddInMemoryCollection(new Dictionary<string, string?>
             {
                 ["Database:ConnectionString"] = connectionString,
-                ["Bootstrap:AdminToken"] = MlOpsServer.AdminToken,
+                ["Bootstrap:AdminToken"] = adminToken,
                 ["Storage:DataDir"] = Path.Combine(Path.GetTempPath(), "mlops-fresh-" + Guid.NewGuid().ToString("N")[..8]),
                 ["Hangfire:ServerEnabled"] = "false",
             }));

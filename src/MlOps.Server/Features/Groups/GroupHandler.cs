@@ -21,8 +21,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
             validator.Add("path", "path " + pathError);
         }
         validator.Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
-        validator.Check((request.Name?.Length ?? 0) <= 255, "name", "name must be at most 255 characters.");
-        validator.Check((request.Description?.Length ?? 0) <= 2000, "description", "description must be at most 2000 characters.");
+        validator.Text(request.Name, "name", 255).Text(request.Description, "description", 2000);
         validator.ThrowIfAny();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -30,7 +29,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         NamespaceRow? parent = null;
         if (parentPath is not null)
         {
-            parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, caller.UserId, cancellationToken);
+            parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, caller.UserId, cancellationToken, RowLock.Share);
             var parentLevel = parent is null ? AccessLevel.None : Access.Effective(parent.AccessLevel, caller);
             if (parent is null || !parent.IsGroup || !Access.CanSee(parent.Visibility, parentLevel, caller))
             {
@@ -101,14 +100,17 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         new Validator()
             .Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.")
             .Check(request.Name is null || request.Name.Trim().Length is > 0 and <= 255, "name", "name must be 1 to 255 characters.")
-            .Check((request.Description?.Length ?? 0) <= 2000, "description", "description must be at most 2000 characters.")
+            .Text(request.Name, "name", 255)
+            .Text(request.Description, "description", 2000)
             .ThrowIfAny();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // Locks out concurrent project and subgroup changes until the children are checked below.
+        await NamespaceRepository.FindAsync(connection, transaction, group.FullPath, null, cancellationToken, RowLock.Update);
         if (group.ParentFullPath is { } parentPath)
         {
-            var parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, null, cancellationToken);
+            var parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, null, cancellationToken, RowLock.Share);
             if (Access.Rank(visibility) > Access.Rank(parent!.Visibility))
             {
                 throw new ValidationException("visibility", $"A subgroup cannot be more visible than its parent ({parent.Visibility}).");
