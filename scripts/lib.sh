@@ -5,7 +5,7 @@ log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 
 as_root() {
-  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else die "need root to run: $*"; fi
+  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo -n "$@"; else die "need root to run: $*"; fi
 }
 
 # apt_install PACKAGE... : installs Debian packages that are not installed yet.
@@ -47,9 +47,11 @@ pg_user_run() {
   fi
 }
 
-# pg_start DATADIR PORT : initialises DATADIR if empty and starts a server on 127.0.0.1:PORT.
+# pg_start DATADIR PORT [PASSWORDFILE] : initialises DATADIR if empty and starts a server on
+# 127.0.0.1:PORT. With a password file, TCP connections need that password (scram-sha-256);
+# without one (throwaway test clusters) they are trusted.
 pg_start() {
-  local data=$1 port=$2
+  local data=$1 port=$2 pwfile=${3:-}
   mkdir -p "$data"
   if [ "$(id -u)" = 0 ]; then
     chown -R postgres "$data"
@@ -59,7 +61,12 @@ pg_start() {
   chmod 700 "$data"
   if [ ! -s "$data/PG_VERSION" ]; then
     log "initialising PostgreSQL cluster in $data"
-    pg_user_run "$PG_BIN/initdb" -D "$data" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    local auth=(--auth=trust)
+    if [ -n "$pwfile" ]; then
+      [ "$(id -u)" = 0 ] && chown postgres "$pwfile"
+      auth=(--auth-local=peer --auth-host=scram-sha-256 "--pwfile=$pwfile")
+    fi
+    pg_user_run "$PG_BIN/initdb" -D "$data" -U postgres "${auth[@]}" --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
   pg_user_run "$PG_BIN/pg_ctl" -D "$data" -w -t 60 -l "$data/server.log" \
     -o "-p $port -k /tmp -c listen_addresses=127.0.0.1 -c max_connections=300 -c fsync=${PG_FSYNC:-on}" start >/dev/null \

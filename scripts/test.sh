@@ -30,7 +30,7 @@ PG_FSYNC=off pg_start "$work/pg" "$port"
 export MLOPS_TEST_DATABASE_URL="Host=127.0.0.1;Port=$port;Username=postgres;Database=postgres;Maximum Pool Size=20"
 
 log "building"
-dotnet build MlOps.sln -c Release -nologo -v quiet "$@" | grep -vE '^\s*$' || true
+dotnet build MlOps.sln -c Release -nologo -v quiet || die "the build failed"
 status=0
 dotnet test MlOps.sln -c Release --no-build -nologo "$@" 2>&1 | tee "$work/test.log" || status=$?
 

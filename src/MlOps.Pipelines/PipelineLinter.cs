@@ -54,7 +54,7 @@ public static class PipelineLinter
         if (errors.HasErrors) return Invalid(errors);
 
         var graphs = pipelines.Select(p => PipelineCompiler.Compile(p, context)).ToList();
-        var gitlab = target == LintTarget.GitLabCi ? GitLabCiEmitter.Emit(graphs[0]) : null;
+        var gitlab = target == LintTarget.GitLabCi ? GitLabCiEmitter.Emit(graphs[0], pipelines[0].Definition.Triggers) : null;
         return new LintResult(true, [], target == LintTarget.Jobs ? graphs : [], gitlab, null);
     }
 

@@ -6,11 +6,13 @@ using MlOps.Server.Features.GitLab;
 using MlOps.Server.Features.Groups;
 using MlOps.Server.Features.Health;
 using MlOps.Server.Features.Lfs;
+using MlOps.Server.Features.Lint;
 using MlOps.Server.Features.Members;
 using MlOps.Server.Features.Namespaces;
 using MlOps.Server.Features.Projects;
 using MlOps.Server.Features.PushEvents;
 using MlOps.Server.Features.Repositories;
+using MlOps.Server.Features.Runners;
 using MlOps.Server.Features.Tokens;
 using MlOps.Server.Features.Users;
 using MlOps.Server.Infrastructure;
@@ -59,22 +61,25 @@ builder.Services.AddPushEvents();
 builder.Services.AddGitHttp();
 builder.Services.AddLfs();
 builder.Services.AddGitLab();
+builder.Services.AddLint();
+builder.Services.AddRunners();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
-app.UseMiddleware<RequestSizeLimitMiddleware>();
 app.UseAuthentication();
 app.UseMiddleware<RejectFailedCredentialsMiddleware>();
+app.UseMiddleware<ApiScopeMiddleware>();
+app.UseMiddleware<RequestSizeLimitMiddleware>();
 app.UseAuthorization();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealthEndpoints();
 app.MapMetrics(app.Configuration);
 
-var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiScopeFilter>();
+var api = app.MapGroup("/api/v1");
 api.MapUserEndpoints();
 api.MapTokenEndpoints();
 api.MapGroupEndpoints();
@@ -82,6 +87,8 @@ api.MapProjectEndpoints();
 api.MapRepositoryEndpoints();
 api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
+api.MapLintEndpoints();
+api.MapRunnerEndpoints();
 app.MapGitHttp();
 
 app.Run();

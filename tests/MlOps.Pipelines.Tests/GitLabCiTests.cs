@@ -38,6 +38,37 @@ public class GitLabCiTests
     }
 
     [Fact]
+    public async Task Lint_GitLabTargetWithTriggers_WritesWorkflowRules()
+    {
+        var yaml = """
+            pipelines:
+              etl:
+                on:
+                  push: { branches: [main, "release/*"], tags: ["v1.*"], paths: ["data/**", "**/*.py"] }
+                  merge_request: { branches: [main] }
+                  schedule: [{ cron: "0 3 * * 1-5", branch: main }]
+                steps: { x: { image: alpine, run: echo } }
+            """;
+
+        var result = await Fixtures.Lint(yaml, LintTarget.GitLabCi);
+
+        Assert.True(result.Valid, string.Join("\n", result.Errors));
+        var head = string.Join("\n", result.GitLabCi!.Split('\n').Skip(1).TakeWhile(l => l.Length > 0));
+        Assert.Equal("""
+            # schedule (create it under Build > Pipeline schedules, UTC): '0 3 * * 1-5' on main
+            workflow:
+              rules:
+                - if: '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_BRANCH =~ /^(?:main|release\/[^\/]*)$/'
+                  changes:
+                    - "data/**/*"
+                    - "**/*.py"
+                - if: '$CI_PIPELINE_SOURCE == "push" && $CI_COMMIT_TAG =~ /^v1\.[^\/]*$/'
+                - if: '$CI_PIPELINE_SOURCE == "merge_request_event" && $CI_MERGE_REQUEST_TARGET_BRANCH_NAME =~ /^main$/'
+                - if: '$CI_PIPELINE_SOURCE == "schedule"'
+            """, head);
+    }
+
+    [Fact]
     public async Task Lint_GitLabTargetWithTwoPipelines_AsksToChoose()
     {
         var yaml = "pipelines:\n  a: { steps: { x: { image: i, run: r } } }\n  b: { steps: { y: { image: i, run: r } } }";

@@ -29,6 +29,8 @@ public class ValidationTests
           ["5:15: version '^1.2.0' of community/csv-clean is not exact | pin an exact version such as 1.2.0 or a 40-character commit SHA; ranges and 'latest' would make runs unreproducible"] },
         { "      x:\n        image: alpine\n        run: echo\n        neds: [y]",
           ["7:9: unknown key 'neds' in step 'x' | did you mean 'needs'?"] },
+        { "      a-b:\n        image: alpine\n        run: echo\n      a_b:\n        image: alpine\n        run: echo",
+          ["7:7: step 'a_b' has the same environment variable name as step 'a-b' (A_B) | rename one of them; in variables such as MLOPS_STEPS_A_B_OUTPUTS_<name> '-' becomes '_' and letters are upper-cased"] },
         { "      x:\n        image: alpine",
           ["4:7: step 'x' needs either uses or both image and run | add run: <script> to execute in the image"] },
         { "      x:\n        image: alpine\n        run: echo\n        secrets: { API_KEY: hunter2 }",

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.RegularExpressions;
 using MlOps.Pipelines.Diagnostics;
 using MlOps.Pipelines.Model;
@@ -54,35 +53,27 @@ public static partial class CommandTemplate
         IReadOnlyList<string> command,
         IReadOnlyDictionary<string, string> inputs,
         IReadOnlyDictionary<string, string> outputs,
-        IReadOnlyDictionary<string, ParamValue> parameters)
+        IReadOnlyDictionary<string, ParamValue> parameters) => Parse(command).Render(inputs, outputs, parameters);
+
+    /// <summary>Splits every element at its placeholders; an unreadable placeholder renders as nothing.</summary>
+    internal static ParsedCommand Parse(IReadOnlyList<string> command)
     {
-        var argv = new List<string>(command.Count);
+        var elements = new List<ParsedCommand.Part[]>(command.Count);
         foreach (var element in command)
         {
-            if (!element.Contains("{{", StringComparison.Ordinal)) { argv.Add(element); continue; }
-            var whole = Placeholder().Match(element);
-            if (whole.Success && whole.Length == element.Length && Reference().Match(whole.Groups[1].Value) is { Success: true } r && r.Groups[1].Value == "params")
-            {
-                if (parameters.TryGetValue(r.Groups[2].Value, out var v)) argv.AddRange(v.AsArguments());
-                continue;
-            }
-            var sb = new StringBuilder();
+            if (!element.Contains("{{", StringComparison.Ordinal)) { elements.Add([new(null, element)]); continue; }
+            var parts = new List<ParsedCommand.Part>();
             var last = 0;
             foreach (Match m in Placeholder().Matches(element))
             {
-                sb.Append(element, last, m.Index - last);
-                var rr = Reference().Match(m.Groups[1].Value);
-                var name = rr.Groups[2].Value;
-                sb.Append(rr.Groups[1].Value switch
-                {
-                    "inputs" => inputs.GetValueOrDefault(name, ""),
-                    "outputs" => outputs.GetValueOrDefault(name, ""),
-                    _ => parameters.TryGetValue(name, out var pv) ? pv.ToString() : "",
-                });
+                if (m.Index > last) parts.Add(new(null, element[last..m.Index]));
+                var r = Reference().Match(m.Groups[1].Value);
+                parts.Add(r.Success ? new(r.Groups[1].Value, r.Groups[2].Value) : new("invalid", ""));
                 last = m.Index + m.Length;
             }
-            argv.Add(sb.Append(element, last, element.Length - last).ToString());
+            if (last < element.Length || parts.Count == 0) parts.Add(new(null, element[last..]));
+            elements.Add([.. parts]);
         }
-        return argv;
+        return new ParsedCommand(elements);
     }
 }

@@ -12,23 +12,28 @@ public static class PipelineCompiler
 
     public static JobGraph Compile(ValidatedPipeline pipeline, CompileContext context)
     {
-        var jobs = new Dictionary<string, Job>(StringComparer.Ordinal);
+        var jobs = new Dictionary<string, Job>(pipeline.Steps.Count, StringComparer.Ordinal);
         var list = new List<Job>(pipeline.Steps.Count);
+        // Many steps share an operation; its command template is split once, not once per job.
+        var commands = new Dictionary<OperationManifest, ParsedCommand>(ReferenceEqualityComparer.Instance);
         foreach (var step in pipeline.Steps)
         {
-            var job = CompileStep(step, pipeline, context, jobs);
+            var job = CompileStep(step, pipeline, context, jobs, commands);
             jobs[step.Name] = job;
             list.Add(job);
         }
         return new JobGraph(pipeline.Definition.Name, context.Project, context.EffectiveClient, context.CommitSha, context.Ref, list);
     }
 
-    private static Job CompileStep(ValidatedStep step, ValidatedPipeline pipeline, CompileContext context, Dictionary<string, Job> upstream)
+    private static Job CompileStep(ValidatedStep step, ValidatedPipeline pipeline, CompileContext context, Dictionary<string, Job> upstream,
+        Dictionary<OperationManifest, ParsedCommand> commands)
     {
         var def = step.Definition;
-        var inputs = def.Inputs.OrderBy(i => i.Key, StringComparer.Ordinal)
-            .Select(i => StageInput(def.Name, i.Key, i.Value, context, upstream)).ToList();
-        var outputs = step.Outputs.Select(o => new JobOutput(o.Name, o.Type, o.Path)).ToList();
+        var inputs = new List<JobInput>(def.Inputs.Count);
+        foreach (var (name, source) in def.Inputs) inputs.Add(StageInput(def.Name, name, source, context, upstream));
+        if (inputs.Count > 1) inputs.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+        var outputs = new List<JobOutput>(step.Outputs.Count);
+        foreach (var o in step.Outputs) outputs.Add(new JobOutput(o.Name, o.Type, o.Path));
 
         var env = new SortedDictionary<string, string>(StringComparer.Ordinal);
         foreach (var (k, v) in pipeline.Definition.Env) env[k] = v;
@@ -50,7 +55,9 @@ public static class PipelineCompiler
         {
             image = op.ImageReference;
             parameters = step.Params;
-            argv = CommandTemplate.Render(op.Manifest.Command,
+            if (!commands.TryGetValue(op.Manifest, out var command))
+                commands[op.Manifest] = command = CommandTemplate.Parse(op.Manifest.Command);
+            argv = command.Render(
                 inputs.ToDictionary(i => i.Name, i => i.StagePath), outputs.ToDictionary(o => o.Name, o => o.Path), parameters);
             key.Add("operation", $"{op.Owner}/{op.Name}").Add("version", op.Version).Add("commit", op.CommitSha).Add("image", image);
         }
@@ -87,6 +94,9 @@ public static class PipelineCompiler
             parameters.ToDictionary(p => p.Key, p => p.Value.ToObject()),
             key.Hash(), cacheable, context.EffectiveClient);
     }
+
+    private static List<string> Secrets(IReadOnlyList<string> step, IReadOnlyList<string> pipeline) =>
+        step.Count == 0 && pipeline.Count == 0 ? [] : step.Union(pipeline).Order(StringComparer.Ordinal).ToList();
 
     private static string VariableFor(Expression e, SortedDictionary<string, string> env, ValidatedPipeline pipeline, ValidatedStep step, Dictionary<string, Job> upstream)
     {

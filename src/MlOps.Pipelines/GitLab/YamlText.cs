@@ -17,12 +17,18 @@ internal static partial class YamlText
         if (Safe().IsMatch(value) && !Reserved.Contains(value)) return value;
         var sb = new StringBuilder("\"");
         foreach (var c in value)
+        {
+            // Ordinary characters go straight in: a string per character cost more than the whole emit.
+            if (!char.IsControl(c) && c is not ('"' or '\\')) { sb.Append(c); continue; }
             sb.Append(c switch
             {
                 '"' => "\\\"", '\\' => "\\\\", '\n' => "\\n", '\t' => "\\t", '\r' => "\\r",
-                _ when char.IsControl(c) => $"\\u{(int)c:x4}",
-                _ => c.ToString(),
+                _ => $"\\u{(int)c:x4}",
             });
+        }
         return sb.Append('"').ToString();
     }
+
+    /// <summary>Single-quoted: backslashes stay literal, which keeps regular expressions readable.</summary>
+    public static string SingleQuoted(string value) => "'" + value.Replace("'", "''") + "'";
 }

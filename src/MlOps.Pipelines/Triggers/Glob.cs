@@ -26,22 +26,29 @@ public static class Glob
     public static bool IsMatch(string pattern, string text) =>
         Compiled.GetOrAdd(pattern, p => new Regex(ToRegex(p), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant)).IsMatch(text);
 
-    private static string ToRegex(string pattern)
+    private static string ToRegex(string pattern) => ToRegex(pattern, "/", c => Regex.Escape(c.ToString()));
+
+    /// <summary>
+    /// The pattern as an anchored regular expression; <paramref name="slash"/> is how the dialect writes
+    /// a literal '/' (GitLab's /.../ literals need "\/") and <paramref name="literal"/> escapes one character.
+    /// </summary>
+    internal static string ToRegex(string pattern, string slash, Func<char, string> literal)
     {
         var sb = new StringBuilder("^");
         var segments = pattern.Split('/');
+        var notSlash = "[^" + slash + "]";
         for (var i = 0; i < segments.Length; i++)
         {
             var last = i == segments.Length - 1;
             if (segments[i] == "**")
             {
                 // "a/**" matches a and everything under it; "**/b" matches b at any depth.
-                sb.Append(last ? (i == 0 ? ".*" : "(?:/.*)?") : (i == 0 ? "(?:.*/)?" : "(?:/.*)?/"));
+                sb.Append(last ? (i == 0 ? ".*" : $"(?:{slash}.*)?") : (i == 0 ? $"(?:.*{slash})?" : $"(?:{slash}.*)?{slash}"));
                 continue;
             }
-            if (i > 0 && segments[i - 1] != "**") sb.Append('/');
+            if (i > 0 && segments[i - 1] != "**") sb.Append(slash);
             foreach (var c in segments[i])
-                sb.Append(c switch { '*' => "[^/]*", '?' => "[^/]", _ => Regex.Escape(c.ToString()) });
+                sb.Append(c switch { '*' => notSlash + "*", '?' => notSlash, _ => literal(c) });
         }
         return sb.Append('$').ToString();
     }

@@ -41,6 +41,7 @@ public static class PipelineValidator
         var pipelineParams = PipelineParams(pipeline, context, errors);
         var byName = pipeline.Steps.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var stepNames = pipeline.Steps.Select(s => s.Name).ToList();
+        CheckEnvNames(pipeline, errors);
         // Steps whose operation is unknown or unparsable: their outputs are unknown too, not missing.
         var broken = new HashSet<string>(StringComparer.Ordinal);
 
@@ -100,6 +101,21 @@ public static class PipelineValidator
             steps.Add(new ValidatedStep(byName[name], ops[name], stepParams[name], outputs[name], deps[name], stage));
         }
         return new ValidatedPipeline(pipeline, pipelineParams, steps);
+    }
+
+    // Scripts read other steps' outputs as MLOPS_STEPS_<STEP>_OUTPUTS_<NAME>; two steps that spell
+    // the same variable name (a-b and a_b, or fit and FIT) would silently read each other's files.
+    private static void CheckEnvNames(PipelineDefinition pipeline, ErrorSink errors)
+    {
+        var seen = new Dictionary<string, StepDefinition>(pipeline.Steps.Count, StringComparer.Ordinal);
+        foreach (var step in pipeline.Steps)
+        {
+            var env = Names.ForEnv(step.Name);
+            if (!seen.TryAdd(env, step))
+                errors.Add(step.Line, step.Column,
+                    $"step '{step.Name}' has the same environment variable name as step '{seen[env].Name}' ({env})",
+                    $"rename one of them; in variables such as MLOPS_STEPS_{env}_OUTPUTS_<name> '-' becomes '_' and letters are upper-cased");
+        }
     }
 
     /// <summary>Where an output is written unless an inline step names a path: under .mlops, so GitLab artifacts can carry it too.</summary>

@@ -35,7 +35,10 @@ public sealed class YSequence(int line, int column) : YNode(line, column)
 
 public sealed class YMapping(int line, int column) : YNode(line, column)
 {
-    private readonly Dictionary<string, int> _index = new(StringComparer.Ordinal);
+    // Most mappings are a handful of keys ({ table: x }); scanning those beats allocating an index,
+    // which is built only once a mapping grows past this size (a pipeline's steps, for one).
+    private const int ScanLimit = 8;
+    private Dictionary<string, int>? _index;
 
     public List<KeyValuePair<YScalar, YNode>> Entries { get; } = [];
 
@@ -44,11 +47,25 @@ public sealed class YMapping(int line, int column) : YNode(line, column)
     /// <summary>Adds an entry; returns the earlier key when it is a duplicate (and adds nothing).</summary>
     internal YScalar? TryAdd(YScalar key, YNode value)
     {
-        if (_index.TryGetValue(key.Value, out var at)) return Entries[at].Key;
-        _index[key.Value] = Entries.Count;
+        var at = IndexOf(key.Value);
+        if (at >= 0) return Entries[at].Key;
+        if (_index is not null) _index[key.Value] = Entries.Count;
         Entries.Add(new(key, value));
+        if (_index is null && Entries.Count > ScanLimit)
+        {
+            _index = new Dictionary<string, int>(Entries.Count * 2, StringComparer.Ordinal);
+            for (var i = 0; i < Entries.Count; i++) _index[Entries[i].Key.Value] = i;
+        }
         return null;
     }
 
-    public YNode? Get(string key) => _index.TryGetValue(key, out var at) ? Entries[at].Value : null;
+    public YNode? Get(string key) => IndexOf(key) is var at and >= 0 ? Entries[at].Value : null;
+
+    private int IndexOf(string key)
+    {
+        if (_index is not null) return _index.TryGetValue(key, out var at) ? at : -1;
+        for (var i = 0; i < Entries.Count; i++)
+            if (string.Equals(Entries[i].Key.Value, key, StringComparison.Ordinal)) return i;
+        return -1;
+    }
 }

@@ -12,6 +12,7 @@ public static class EnvironmentConfiguration
         ("MLOPS_ADMIN_TOKEN", "Bootstrap:AdminToken"),
         ("MLOPS_DATA_DIR", "Storage:DataDir"),
         ("MLOPS_EXTERNAL_URL", "Server:ExternalUrl"),
+        ("MLOPS_RUNNER_REGISTRATION_TOKEN", "Runners:RegistrationToken"),
         ("MLOPS_SECRET_KEY", "Secrets:MasterKey"),
     ];
 

@@ -86,6 +86,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Fixture fixture) : IClas
         ["GET reporter tokens"] = new("GET", "/api/v1/users/reporter-user/tokens", null, [401, 403, 200, 403, 403, 403, 200]),
         ["GET audit"] = new("GET", "/api/v1/audit_events", null, [401, 403, 403, 403, 403, 403, 200]),
         ["GET metrics"] = new("GET", "/metrics", null, [401, 403, 403, 403, 403, 403, 200]),
+        ["POST lint"] = new("POST", "/api/v1/lint", new { content = "pipelines: {}", project = "{g}/p" }, [401, 404, 200, 200, 200, 200, 200]),
         ["GET healthz"] = new("GET", "/healthz", null, [200, 200, 200, 200, 200, 200, 200]),
         ["GET readyz"] = new("GET", "/readyz", null, [200, 200, 200, 200, 200, 200, 200]),
     };

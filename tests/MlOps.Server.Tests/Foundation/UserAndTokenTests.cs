@@ -197,4 +197,29 @@ public sealed class UserAndTokenTests(MlOpsServer server) : IClassFixture<MlOpsS
         Assert.Equal("'sudo' is not a scope; use api, read_repository, write_repository.", errors.GetProperty("scopes")[0].GetString());
         Assert.Equal("expires_at must be in the future.", errors.GetProperty("expires_at")[0].GetString());
     }
+
+    [Fact]
+    public async Task CreateGroup_NulInName_BadRequestNamingTheField()
+    {
+        using var admin = server.Admin();
+
+        var response = await admin.PostAsync("/api/v1/groups",
+            new StringContent("""{"path": "nul-group", "name": "a\u0000b"}""", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("name must not contain control characters.",
+            (await MlOpsServer.Read(response)).GetProperty("errors").GetProperty("name")[0].GetString());
+    }
+
+    [Fact]
+    public async Task GitOnlyToken_MalformedBody_StillForbidden()
+    {
+        var name = Unique("gitonly");
+        await server.CreateUserAsync(name);
+        using var client = server.As(await server.CreateTokenAsync(name, ["write_repository"]));
+
+        var response = await client.PostAsync("/api/v1/groups", new StringContent("{not json", System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
 }

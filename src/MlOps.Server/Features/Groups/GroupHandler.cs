@@ -21,8 +21,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
             validator.Add("path", "path " + pathError);
         }
         validator.Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
-        validator.Check((request.Name?.Length ?? 0) <= 255, "name", "name must be at most 255 characters.");
-        validator.Check((request.Description?.Length ?? 0) <= 2000, "description", "description must be at most 2000 characters.");
+        validator.Text(request.Name, "name", 255).Text(request.Description, "description", 2000);
         validator.ThrowIfAny();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -30,7 +29,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         NamespaceRow? parent = null;
         if (parentPath is not null)
         {
-            parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, caller.UserId, cancellationToken);
+            parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, caller.UserId, cancellationToken, RowLock.Share);
             var parentLevel = parent is null ? AccessLevel.None : Access.Effective(parent.AccessLevel, caller);
             if (parent is null || !parent.IsGroup || !Access.CanSee(parent.Visibility, parentLevel, caller))
             {
@@ -64,7 +63,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         await audit.WriteAsync(transaction, caller, new AuditEntry("group.create", "group", group.Id, group.FullPath, group.Id,
             Details: new { group.Visibility }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return GroupResponse.From(group, parent?.FullPath, AccessLevel.Owner);
+        return GroupResponse.From(group, AccessLevel.Owner);
     }
 
     /// <summary>The group if the caller may see it, with their level; 404 otherwise, so that
@@ -84,20 +83,13 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
     public async Task<GroupResponse> GetAsync(Caller? caller, string fullPath, CancellationToken cancellationToken)
     {
         var (group, level) = await FindVisibleAsync(caller, fullPath, cancellationToken);
-        return GroupResponse.From(group, await groups.FullPathAsync(group.ParentId, cancellationToken), level);
+        return GroupResponse.From(group, level);
     }
 
     public async Task<Page<GroupResponse>> ListAsync(Caller? caller, PageRequest page, CancellationToken cancellationToken)
     {
         var rows = await groups.ListVisibleAsync(caller?.UserId, caller?.IsAdmin ?? false, page, cancellationToken);
-        var parents = rows.Where(r => r.ParentId is not null).Select(r => r.ParentId!.Value).ToHashSet();
-        var parentPaths = new Dictionary<long, string>();
-        foreach (var id in parents)
-        {
-            parentPaths[id] = (await groups.FullPathAsync(id, cancellationToken))!;
-        }
-        return page.ToPage(rows, r => r.Id, r => GroupResponse.From(r,
-            r.ParentId is { } p ? parentPaths.GetValueOrDefault(p) : null, Access.Effective(r.AccessLevel, caller)));
+        return page.ToPage(rows, r => r.Id, r => GroupResponse.From(r, Access.Effective(r.AccessLevel, caller)));
     }
 
     public async Task<GroupResponse> UpdateAsync(Caller caller, string fullPath, UpdateGroupRequest request, CancellationToken cancellationToken)
@@ -108,15 +100,17 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         new Validator()
             .Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.")
             .Check(request.Name is null || request.Name.Trim().Length is > 0 and <= 255, "name", "name must be 1 to 255 characters.")
-            .Check((request.Description?.Length ?? 0) <= 2000, "description", "description must be at most 2000 characters.")
+            .Text(request.Name, "name", 255)
+            .Text(request.Description, "description", 2000)
             .ThrowIfAny();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var parentPath = await groups.FullPathAsync(group.ParentId, cancellationToken);
-        if (parentPath is not null)
+        // Locks out concurrent project and subgroup changes until the children are checked below.
+        await NamespaceRepository.FindAsync(connection, transaction, group.FullPath, null, cancellationToken, RowLock.Update);
+        if (group.ParentFullPath is { } parentPath)
         {
-            var parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, null, cancellationToken);
+            var parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, null, cancellationToken, RowLock.Share);
             if (Access.Rank(visibility) > Access.Rank(parent!.Visibility))
             {
                 throw new ValidationException("visibility", $"A subgroup cannot be more visible than its parent ({parent.Visibility}).");
@@ -132,7 +126,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         await audit.WriteAsync(transaction, caller, new AuditEntry("group.update", "group", group.Id, group.FullPath, group.Id,
             Details: new { request.Name, request.Description, request.Visibility }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return GroupResponse.From(updated, parentPath, level);
+        return GroupResponse.From(updated, level);
     }
 
     public async Task DeleteAsync(Caller caller, string fullPath, CancellationToken cancellationToken)

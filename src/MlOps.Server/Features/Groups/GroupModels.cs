@@ -10,7 +10,7 @@ public sealed record UpdateGroupRequest(string? Name, string? Description, strin
 public sealed record GroupResponse(long Id, string Path, string FullPath, string Name, string Description, string Visibility,
     string? ParentPath, DateTime CreatedAt, string? YourRole)
 {
-    public static GroupResponse From(NamespaceRow row, string? parentPath, AccessLevel level) =>
-        new(row.Id, row.Path, row.FullPath, row.Name, row.Description, row.Visibility, parentPath, row.CreatedAt,
+    public static GroupResponse From(NamespaceRow row, AccessLevel level) =>
+        new(row.Id, row.Path, row.FullPath, row.Name, row.Description, row.Visibility, row.ParentFullPath, row.CreatedAt,
             level > AccessLevel.None ? level.ToRole() : null);
 }

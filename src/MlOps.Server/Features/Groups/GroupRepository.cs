@@ -36,17 +36,6 @@ public sealed class GroupRepository(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
-    public async Task<string?> FullPathAsync(long? namespaceId, CancellationToken cancellationToken)
-    {
-        if (namespaceId is null)
-        {
-            return null;
-        }
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<string>(new CommandDefinition(
-            "SELECT full_path FROM namespaces WHERE id = @namespaceId", new { namespaceId }, cancellationToken: cancellationToken));
-    }
-
     public async Task<NamespaceRow> UpdateAsync(NpgsqlTransaction transaction, long id, string name, string description,
         string visibility, CancellationToken cancellationToken) =>
         await transaction.Connection!.QuerySingleAsync<NamespaceRow>(new CommandDefinition(

@@ -1,7 +1,6 @@
 using MlOps.Server.Features.Audit;
 using MlOps.Server.Features.Users;
 using MlOps.Server.Infrastructure.Auth;
-using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using Npgsql;
 
@@ -35,19 +34,9 @@ public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository 
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        if (await MemberRepository.LevelAsync(transaction, target, user.Id, cancellationToken) is not null)
-        {
-            throw new ConflictException("username", $"'{user.Username}' is already a member; change their role instead.");
-        }
-        MemberRow row;
-        try
-        {
-            row = await MemberRepository.UpsertAsync(transaction, target, user.Id, (int)level, cancellationToken);
-        }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.UniqueViolation)
-        {
-            throw new ConflictException("username", $"'{user.Username}' is already a member; change their role instead.");
-        }
+        await MemberRepository.LockTargetAsync(transaction, target, cancellationToken);
+        var row = await MemberRepository.InsertAsync(transaction, target, user.Id, (int)level, cancellationToken)
+            ?? throw new ConflictException("username", $"'{user.Username}' is already a member; change their role instead.");
         await WriteAuditAsync(transaction, caller, target, "member.add", user.Username, level, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return row.ToResponse();
@@ -63,6 +52,7 @@ public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository 
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await MemberRepository.LockTargetAsync(transaction, target, cancellationToken);
         var current = await MemberRepository.LevelAsync(transaction, target, user.Id, cancellationToken)
             ?? throw new NotFoundException($"'{username}' is not a member of this {target.TypeName}.");
         RequireOwnerToTouchOwners(callerLevel, level);
@@ -93,6 +83,7 @@ public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository 
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await MemberRepository.LockTargetAsync(transaction, target, cancellationToken);
         var current = await MemberRepository.LevelAsync(transaction, target, user.Id, cancellationToken)
             ?? throw new NotFoundException($"'{username}' is not a member of this {target.TypeName}.");
         if (!leaving)

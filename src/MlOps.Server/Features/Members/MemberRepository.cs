@@ -31,6 +31,30 @@ public sealed class MemberRepository(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
+    /// <summary>
+    /// Serialises membership changes of one group or project: without it, two requests that each
+    /// demote "the other" owner could deadlock on the owners' rows, or race past the last-owner rule.
+    /// </summary>
+    public static Task LockTargetAsync(NpgsqlTransaction transaction, MembershipTarget target, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            target.Kind == MembershipKind.Group
+                ? "SELECT 1 FROM namespaces WHERE id = @id FOR UPDATE"
+                : "SELECT 1 FROM projects WHERE id = @id FOR UPDATE",
+            new { id = target.Id }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Adds a member; null when they already were one (the existing role is left alone).</summary>
+    public static Task<MemberRow?> InsertAsync(NpgsqlTransaction transaction, MembershipTarget target, long userId, int level,
+        CancellationToken cancellationToken) =>
+        transaction.Connection!.QuerySingleOrDefaultAsync<MemberRow>(new CommandDefinition(
+            $"""
+            WITH m AS (
+                INSERT INTO {target.Table} ({target.KeyColumn}, user_id, access_level) VALUES (@id, @userId, @level)
+                ON CONFLICT ({target.KeyColumn}, user_id) DO NOTHING
+                RETURNING user_id, access_level, created_at)
+            SELECT m.user_id, u.username, u.name, m.access_level, m.created_at FROM m JOIN users u ON u.id = m.user_id
+            """,
+            new { id = target.Id, userId, level }, transaction, cancellationToken: cancellationToken));
+
     public static Task<int?> LevelAsync(NpgsqlTransaction transaction, MembershipTarget target, long userId,
         CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteScalarAsync<int?>(new CommandDefinition(

@@ -16,7 +16,10 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
                       WHERE m.user_id = @userId AND m.namespace_id IN (n.id, n.parent_id)), 0))
         """;
 
-    public const string Columns = "n.id, n.kind, n.path, n.full_path, n.name, n.description, n.visibility, n.parent_id, n.owner_user_id, n.created_at";
+    public const string Columns = """
+        n.id, n.kind, n.path, n.full_path, n.name, n.description, n.visibility, n.parent_id, n.owner_user_id, n.created_at,
+        (SELECT pn.full_path FROM namespaces pn WHERE pn.id = n.parent_id) AS parent_full_path
+        """;
 
     public async Task<NamespaceRow?> FindAsync(string fullPath, long? userId, CancellationToken cancellationToken)
     {
@@ -25,12 +28,19 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
     }
 
     public static Task<NamespaceRow?> FindAsync(NpgsqlConnection connection, NpgsqlTransaction? transaction, string fullPath,
-        long? userId, CancellationToken cancellationToken, bool forUpdate = false) =>
+        long? userId, CancellationToken cancellationToken, RowLock rowLock = RowLock.None) =>
         connection.QuerySingleOrDefaultAsync<NamespaceRow>(new CommandDefinition(
             $"""
             SELECT {Columns}, {LevelSql} AS access_level
             FROM namespaces n WHERE lower(n.full_path) = lower(@fullPath)
-            {(forUpdate ? "FOR UPDATE" : "")}
+            {rowLock switch { RowLock.Share => "FOR SHARE OF n", RowLock.Update => "FOR UPDATE OF n", _ => "" }}
             """,
             new { fullPath, userId = userId ?? 0 }, transaction, cancellationToken: cancellationToken));
 }
+
+/// <summary>
+/// How a namespace row is locked while a transaction checks rules against it: a child's
+/// visibility is checked under a share lock, a change of the group's own visibility under an
+/// update lock, so the two can never both pass and leave a public project in a private group.
+/// </summary>
+public enum RowLock { None, Share, Update }

@@ -10,6 +10,7 @@ public sealed class NamespaceRow
     public string Description { get; init; } = "";
     public string Visibility { get; init; } = "";
     public long? ParentId { get; init; }
+    public string? ParentFullPath { get; init; }
     public long? OwnerUserId { get; init; }
     public DateTime CreatedAt { get; init; }
 

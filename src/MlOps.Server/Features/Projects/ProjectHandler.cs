@@ -29,7 +29,7 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var ns = await NamespaceRepository.FindAsync(connection, transaction, namespacePath, caller.UserId, cancellationToken);
+        var ns = await NamespaceRepository.FindAsync(connection, transaction, namespacePath, caller.UserId, cancellationToken, RowLock.Share);
         var level = ns is null ? AccessLevel.None : Access.Effective(ns.AccessLevel, caller);
         if (ns is null || !Access.CanSee(ns.Visibility, level, caller))
         {
@@ -104,14 +104,15 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         validator.Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
         validator.Check(request.Name is null || request.Name.Trim().Length > 0, "name", "name must not be empty.");
         ValidateCommon(validator, request.Name, request.Description, topics, request.DefaultBranch);
-        if (project.NamespaceKind == "group" && Access.Rank(visibility) > Access.Rank(project.NamespaceVisibility))
-        {
-            validator.Add("visibility", $"A project cannot be more visible than its group ({project.NamespaceVisibility}).");
-        }
         validator.ThrowIfAny();
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var ns = await NamespaceRepository.FindAsync(connection, transaction, project.NamespaceFullPath, null, cancellationToken, RowLock.Share);
+        if (ns is { IsGroup: true } && Access.Rank(visibility) > Access.Rank(ns.Visibility))
+        {
+            throw new ValidationException("visibility", $"A project cannot be more visible than its group ({ns.Visibility}).");
+        }
         try
         {
             await ProjectRepository.UpdateAsync(transaction, project.Id, newPath, request.Name?.Trim() ?? project.Name,
@@ -154,15 +155,15 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
     public static MembershipTarget MembershipOf(ProjectRow project) =>
         new(MembershipKind.Project, project.Id, project.FullPath, project.NamespaceId, project.Id);
 
-    private static string[] NormaliseTopics(string[]? topics) =>
-        (topics ?? []).Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct().ToArray();
+    private static string[] NormaliseTopics(string?[]? topics) =>
+        (topics ?? []).OfType<string>().Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct().ToArray();
 
     private static void ValidateCommon(Validator validator, string? name, string? description, string[] topics, string? defaultBranch)
     {
-        validator.Check((name?.Length ?? 0) <= 255, "name", "name must be at most 255 characters.");
-        validator.Check((description?.Length ?? 0) <= 2000, "description", "description must be at most 2000 characters.");
+        validator.Text(name, "name", 255).Text(description, "description", 2000);
         validator.Check(topics.Length <= 20, "topics", "at most 20 topics.");
-        validator.Check(topics.All(t => t.Length <= 50), "topics", "each topic must be at most 50 characters.");
+        validator.Check(topics.All(t => t.Length <= 50 && !t.Any(char.IsControl)), "topics",
+            "each topic must be at most 50 characters, without control characters.");
         validator.Check(defaultBranch is null || (defaultBranch.Trim().Length is > 0 and <= 255 && !defaultBranch.Contains("..")
             && !defaultBranch.Any(c => char.IsWhiteSpace(c) || c is '~' or '^' or ':' or '\\' or '?' or '*' or '[')),
             "default_branch", "default_branch must be a valid Git branch name.");

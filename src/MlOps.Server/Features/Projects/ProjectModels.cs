@@ -3,10 +3,10 @@ using MlOps.Server.Infrastructure.Auth;
 namespace MlOps.Server.Features.Projects;
 
 public sealed record CreateProjectRequest(string? Namespace, string? Path, string? Name, string? Visibility, string? Description,
-    string[]? Topics, string? DefaultBranch);
+    string?[]? Topics, string? DefaultBranch);
 
 /// <summary>Fields left out (null) keep their value; `path` renames the project.</summary>
-public sealed record UpdateProjectRequest(string? Path, string? Name, string? Visibility, string? Description, string[]? Topics,
+public sealed record UpdateProjectRequest(string? Path, string? Name, string? Visibility, string? Description, string?[]? Topics,
     string? DefaultBranch);
 
 public sealed record ProjectResponse(long Id, string Path, string PathWithNamespace, string Namespace, string Name,

@@ -16,7 +16,8 @@ public sealed class TokenHandler(NpgsqlDataSource dataSource, TokenRepository to
         var name = request.Name?.Trim() ?? "";
         var scopes = request.Scopes ?? [];
         var validator = new Validator()
-            .Check(name.Length is > 0 and <= 255, "name", "name is required (at most 255 characters).")
+            .Check(name.Length > 0, "name", "name is required.")
+            .Text(name, "name", 255)
             .Check(scopes.Length > 0, "scopes", $"scopes must name at least one of: {string.Join(", ", Scopes.All.Order())}.");
         foreach (var scope in scopes.Where(s => !Scopes.All.Contains(s)))
         {

@@ -10,7 +10,7 @@ public sealed class TokenRepository(NpgsqlDataSource dataSource)
     private const string Columns = "id, user_id, name, scopes, token_prefix, expires_at, revoked_at, last_used_at, created_at";
 
     public async Task<TokenRow> InsertAsync(NpgsqlTransaction transaction, long userId, string name, string token,
-        IEnumerable<string> scopes, DateTimeOffset? expiresAt, CancellationToken cancellationToken) =>
+        IEnumerable<string> scopes, DateTimeOffset? expiresAt, CancellationToken cancellationToken, string? displayPrefix = null) =>
         await transaction.Connection!.QuerySingleAsync<TokenRow>(new CommandDefinition(
             $"""
             INSERT INTO personal_access_tokens (user_id, name, token_hash, token_prefix, scopes, expires_at)
@@ -19,7 +19,7 @@ public sealed class TokenRepository(NpgsqlDataSource dataSource)
             """,
             new
             {
-                userId, name, hash = TokenHasher.Hash(token), prefix = TokenHasher.DisplayPrefix(token),
+                userId, name, hash = TokenHasher.Hash(token), prefix = displayPrefix ?? TokenHasher.DisplayPrefix(token),
                 scopes = scopes.ToArray(), expiresAt = expiresAt?.UtcDateTime,
             },
             transaction, cancellationToken: cancellationToken));

@@ -25,6 +25,7 @@ public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepositor
     IOptions<BootstrapOptions> options, ILogger<AdminBootstrapper> logger) : IHostedService
 {
     public const string AdminUsername = "admin";
+    private const string ConfiguredTokenName = "bootstrap (MLOPS_ADMIN_TOKEN)";
     private const long BootstrapLockKey = 0x4d4c4f7073_02;
 
     public async Task StartAsync(CancellationToken cancellationToken)
@@ -54,13 +55,28 @@ public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepositor
             }
             logger.LogInformation("Created the bootstrap administrator {Username}", AdminUsername);
         }
-        if (configured is not null && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                "SELECT EXISTS (SELECT 1 FROM personal_access_tokens WHERE token_hash = @hash)",
-                new { hash = TokenHasher.Hash(configured) }, transaction, cancellationToken: cancellationToken)))
+        if (configured is not null)
         {
-            await tokens.InsertAsync(transaction, adminId.Value, "bootstrap (MLOPS_ADMIN_TOKEN)", configured, Scopes.All, null,
-                cancellationToken);
-            logger.LogInformation("Registered the configured bootstrap token for {Username}", AdminUsername);
+            // A changed MLOPS_ADMIN_TOKEN is a rotation: the one it replaces stops working.
+            var hash = TokenHasher.Hash(configured);
+            var revoked = await connection.ExecuteAsync(new CommandDefinition(
+                """
+                UPDATE personal_access_tokens SET revoked_at = now()
+                WHERE user_id = @adminId AND name = @ConfiguredTokenName AND token_hash <> @hash AND revoked_at IS NULL
+                """, new { adminId, ConfiguredTokenName, hash }, transaction, cancellationToken: cancellationToken));
+            if (revoked > 0)
+            {
+                logger.LogInformation("Revoked {Count} earlier configured bootstrap token(s)", revoked);
+            }
+            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                    "SELECT EXISTS (SELECT 1 FROM personal_access_tokens WHERE token_hash = @hash)",
+                    new { hash }, transaction, cancellationToken: cancellationToken)))
+            {
+                // The operator chose this token: showing its first characters would give away part of it.
+                await tokens.InsertAsync(transaction, adminId.Value, ConfiguredTokenName, configured, Scopes.All, null,
+                    cancellationToken, displayPrefix: "(env)");
+                logger.LogInformation("Registered the configured bootstrap token for {Username}", AdminUsername);
+            }
         }
         await transaction.CommitAsync(cancellationToken);
 

@@ -21,7 +21,7 @@ public sealed class UserHandler(NpgsqlDataSource dataSource, UserRepository user
             validator.Add("username", "username " + usernameError);
         }
         validator.Check(Names.IsEmail(email), "email", "email must be an email address.");
-        validator.Check(name.Length <= 255, "name", "name must be at most 255 characters.");
+        validator.Text(name, "name", 255).Text(email, "email", 254);
         validator.Check(request.Password is null || request.Password.Length >= MinPasswordLength, "password",
             $"password must be at least {MinPasswordLength} characters.");
         validator.Check(request.Password is null || request.Password.Length <= 1024, "password", "password must be at most 1024 characters.");

@@ -39,7 +39,7 @@ public static partial class Names
         return null;
     }
 
-    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    [GeneratedRegex(@"^[^@\s\p{Cc}]+@[^@\s\p{Cc}]+\.[^@\s\p{Cc}]+$")]
     private static partial Regex EmailPattern();
 
     public static bool IsEmail(string? value) => value is { Length: <= 254 } && EmailPattern().IsMatch(value);

@@ -30,6 +30,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHo
                 Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload Too Large" : "Bad Request",
                 Detail = bad.Message,
             },
+            // PostgreSQL refuses NUL in text; validators catch control characters first, this is the backstop.
+            Npgsql.PostgresException { SqlState: "22021" or "22P05" } => new ProblemDetails
+            {
+                Status = StatusCodes.Status400BadRequest, Title = "Invalid request",
+                Detail = "A text field contains a character that cannot be stored (such as NUL).",
+            },
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };

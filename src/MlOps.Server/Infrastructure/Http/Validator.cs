@@ -24,6 +24,17 @@ public sealed class Validator
         return this;
     }
 
+    /// <summary>Free text may hold any printable character and line breaks, but no other control characters.</summary>
+    public Validator Text(string? value, string field, int maxLength)
+    {
+        if (value is null)
+        {
+            return this;
+        }
+        Check(value.Length <= maxLength, field, $"{field} must be at most {maxLength} characters.");
+        return Check(!value.Any(c => char.IsControl(c) && c is not ('\n' or '\r' or '\t')), field, $"{field} must not contain control characters.");
+    }
+
     public void ThrowIfAny()
     {
         if (errors.Count > 0)

@@ -1,0 +1,20 @@
+using MlOps.Server.Infrastructure.Auth;
+
+namespace MlOps.Server.Infrastructure.Http;
+
+/// <summary>
+/// A token made only for Git (read_repository / write_repository) must not drive the REST API,
+/// even as an admin: that is the point of narrow scopes. Checked as middleware, before the body
+/// is read, so such a token gets 403 whatever it sends.
+/// </summary>
+public sealed class ApiScopeMiddleware(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (context.Request.Path.StartsWithSegments("/api") && context.Caller() is { } caller && !caller.HasScope(Scopes.Api))
+        {
+            throw new ForbiddenException("This token lacks the 'api' scope.");
+        }
+        return next(context);
+    }
+}
