@@ -86,6 +86,13 @@ start=$(date +%s.%N)
 git -C "$cache/dataset-$LFS_MB" push -q "$(url dataset)" main
 push_lfs=$(echo "$(date +%s.%N) - $start" | bc)
 
+# The server repacks pushed repositories with a bitmap in the background; wait for that, as the
+# fixtures above were repacked too, so that both sides serve the same layout.
+for _ in $(seq 1 600); do
+  n=$(find "$work/data/repositories" -name '*.bitmap' | wc -l); [ "$n" -ge 3 ] && break; sleep 0.5
+done
+log "repositories with a bitmap on the server: $n of 3"
+
 cat > "$work/lighttpd.conf" <<CONF
 server.modules = ("mod_alias", "mod_cgi", "mod_setenv")
 server.document-root = "$work"

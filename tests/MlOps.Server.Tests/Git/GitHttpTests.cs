@@ -97,6 +97,33 @@ public sealed class GitHttpTests(GitServer server) : IClassFixture<GitServer>, I
     }
 
     [Fact]
+    public async Task Push_ManyObjects_RepositoryIsRepackedWithABitmapInTheBackground()
+    {
+        var repo = await server.ArrangeAsync();
+        var work = await git.InitAsync("work");
+        // More than receive.unpackLimit (100) objects, so the push arrives as a pack.
+        for (var i = 0; i < 150; i++)
+        {
+            await File.WriteAllTextAsync(Path.Combine(git.PathOf(work), $"f{i}.txt"), $"file {i}\n");
+        }
+        await git.OkAsync(work, "add", ".");
+        await git.OkAsync(work, "commit", "-q", "-m", "many files");
+        await git.OkAsync(work, "push", "-q", server.Url(repo, GitServer.Maintainer), "main");
+        var id = (await server.GetJsonAsync(GitServer.Api(repo))).GetProperty("id").GetInt64();
+        var pack = Path.Combine(server.DataDir, "repositories", (id % 100).ToString("00"), $"{id}.git", "objects", "pack");
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!Directory.EnumerateFiles(pack, "*.bitmap").Any() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Single(Directory.GetFiles(pack, "*.bitmap"));
+        Assert.Single(Directory.GetFiles(pack, "*.pack"));
+        await git.OkAsync(null, "clone", "-q", server.Url(repo, GitServer.Reporter), "clone");
+    }
+
+    [Fact]
     public async Task Push_MaintainerForcePushToUnprotectedBranch_Accepted()
     {
         var repo = await server.ArrangeAsync();

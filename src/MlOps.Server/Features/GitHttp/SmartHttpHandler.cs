@@ -11,7 +11,7 @@ namespace MlOps.Server.Features.GitHttp;
 /// <summary>Git smart HTTP (gitprotocol-http(5)): ref advertisement, fetch and push.</summary>
 public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedGitBackend embedded, GitServiceRunner runner,
     ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, ProjectRepository projects,
-    ILogger<SmartHttpHandler> logger)
+    RepositoryHousekeeping housekeeping, ILogger<SmartHttpHandler> logger)
 {
     private const int MaxCommandBytes = 4 * 1024 * 1024;
 
@@ -84,6 +84,7 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
             logger.LogInformation("Push to project {ProjectId} by {Pusher} updated {RefCount} refs",
                 granted.Project.Id, granted.PusherName, events.Count);
             await projects.UpdateSizesAsync(granted.Project.Id, RepositoryPaths.SizeOf(path), null, CancellationToken.None);
+            housekeeping.Request(granted.Project.Id);
         }
     }
 

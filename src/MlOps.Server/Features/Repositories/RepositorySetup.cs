@@ -12,6 +12,9 @@ public static class RepositorySetup
         services.AddSingleton<ProtectedBranchRepository>();
         services.AddSingleton<RepositoryBrowser>();
         services.AddSingleton<RepositoryHandler>();
+        // One background worker per server; pushes hand it project ids.
+        services.AddSingleton<RepositoryHousekeeping>();
+        services.AddHostedService(sp => sp.GetRequiredService<RepositoryHousekeeping>());
         return services;
     }
 }
