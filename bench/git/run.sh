@@ -86,12 +86,13 @@ start=$(date +%s.%N)
 git -C "$cache/dataset-$LFS_MB" push -q "$(url dataset)" main
 push_lfs=$(echo "$(date +%s.%N) - $start" | bc)
 
-# The server repacks pushed repositories with a bitmap in the background; wait for that, as the
-# fixtures above were repacked too, so that both sides serve the same layout.
-for _ in $(seq 1 600); do
-  n=$(find "$work/data/repositories" -name '*.bitmap' | wc -l); [ "$n" -ge 3 ] && break; sleep 0.5
+# The server repacks a pushed pack in the background, with a bitmap; wait for that, as the
+# history fixture was repacked too, so that both sides serve the same layout. (The other two
+# pushes have fewer than 100 objects and are stored loose, by git, on both sides.)
+for _ in $(seq 1 240); do
+  n=$(find "$work/data/repositories" -name '*.bitmap' | wc -l); [ "$n" -ge 1 ] && break; sleep 0.5
 done
-log "repositories with a bitmap on the server: $n of 3"
+log "history repository repacked with a bitmap: $([ "$n" -ge 1 ] && echo yes || echo no)"
 
 cat > "$work/lighttpd.conf" <<CONF
 server.modules = ("mod_alias", "mod_cgi", "mod_setenv")
