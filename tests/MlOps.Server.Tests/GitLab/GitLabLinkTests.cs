@@ -55,6 +55,27 @@ public sealed class GitLabLinkTests(GitLabLinkServer server) : IClassFixture<Git
             new { url = "https://gitlab.example.com", project = gitlabPath, token = server.Tokens[GitServer.Maintainer] });
 
     [Fact]
+    public async Task Link_DuplicateHooksToThisServer_OnlyTheNewOneKept()
+    {
+        var (_, linked, gitlabPath, gitlabId) = await ArrangeAsync();
+        var ours = $"{server.BaseAddress.ToString().TrimEnd('/')}/webhooks/gitlab";
+        var hooks = $$"""
+            [{"id": 1, "url": "{{ours}}", "push_events": true, "tag_push_events": true},
+             {"id": 98, "url": "{{ours}}", "push_events": true, "tag_push_events": true},
+             {"id": 99, "url": "https://ci.example.com/hook", "push_events": true, "tag_push_events": false}]
+            """;
+        server.GitLab
+            .Reply($"GET /api/v4/projects/{gitlabId}/hooks", new Recorded(HttpStatusCode.OK, hooks))
+            .Reply($"DELETE /api/v4/projects/{gitlabId}/hooks/98", new Recorded(HttpStatusCode.NoContent, ""));
+
+        await MlOpsServer.Ensure(await LinkAsync(linked, gitlabPath, GitServer.Maintainer));
+
+        Assert.Equal(1, server.GitLab.Count($"DELETE /api/v4/projects/{gitlabId}/hooks/98"));
+        Assert.Equal(0, server.GitLab.Count($"DELETE /api/v4/projects/{gitlabId}/hooks/99"));
+        Assert.Equal(0, server.GitLab.Count($"DELETE /api/v4/projects/{gitlabId}/hooks/1"));
+    }
+
+    [Fact]
     public async Task Link_Maintainer_RegistersHookFetchesMirrorAndServesBrowsing()
     {
         var (upstream, linked, gitlabPath, gitlabId) = await ArrangeAsync();

@@ -19,6 +19,10 @@ public sealed class GitLabClient(HttpClient http)
         CancellationToken cancellationToken) =>
         SendAsync<GitLabHook>(connection, HttpMethod.Post, $"projects/{projectId}/hooks", hook, cancellationToken);
 
+    /// <summary>The project's hooks (first 100: a project with more has bigger problems than ours).</summary>
+    public Task<List<GitLabHook>> ListProjectHooksAsync(GitLabConnection connection, long projectId, CancellationToken cancellationToken) =>
+        SendAsync<List<GitLabHook>>(connection, HttpMethod.Get, $"projects/{projectId}/hooks?per_page=100", null, cancellationToken);
+
     public async Task DeleteProjectHookAsync(GitLabConnection connection, long projectId, long hookId, CancellationToken cancellationToken)
     {
         using var response = await SendRawAsync(connection, HttpMethod.Delete, $"projects/{projectId}/hooks/{hookId}", null,

@@ -64,6 +64,7 @@ public sealed class GitLabLinkHandler(NpgsqlDataSource dataSource, ProjectHandle
         {
             throw new ValidationException("token", $"Could not register the webhook (the token needs maintainer and the api scope): {e.Message}");
         }
+        await RemoveOtherHooksToUsAsync(connection, remote.Id, hookUrl, hook.Id);
 
         await using (var db = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await db.BeginTransactionAsync(cancellationToken))
@@ -123,6 +124,29 @@ public sealed class GitLabLinkHandler(NpgsqlDataSource dataSource, ProjectHandle
             await transaction.CommitAsync(cancellationToken);
         }
         mirror.Delete(project.Id);
+    }
+
+    /// <summary>
+    /// A hook creation retried after a 5xx may have succeeded the first time, and an earlier link
+    /// may have left its hook behind: every other hook pointing at this server would deliver each
+    /// push twice, so only the one just made is kept. Best effort: failing here refuses nothing.
+    /// </summary>
+    private async Task RemoveOtherHooksToUsAsync(GitLabConnection connection, long gitlabProjectId, string hookUrl, long keep)
+    {
+        List<GitLabHook> hooks;
+        try
+        {
+            hooks = await client.ListProjectHooksAsync(connection, gitlabProjectId, CancellationToken.None);
+        }
+        catch (GitLabException e)
+        {
+            logger.LogWarning(e, "Could not list the hooks of GitLab project {GitLabProjectId}", gitlabProjectId);
+            return;
+        }
+        foreach (var stale in hooks.Where(h => h.Id != keep && string.Equals(h.Url, hookUrl, StringComparison.OrdinalIgnoreCase)))
+        {
+            await TryDeleteHookAsync(connection, gitlabProjectId, stale.Id);
+        }
     }
 
     private async Task TryDeleteHookAsync(GitLabConnection connection, long gitlabProjectId, long hookId)
