@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dapper;
 using MlOps.Server.Infrastructure.Auth;
+using MlOps.Server.Infrastructure.Database;
 using Npgsql;
 
 namespace MlOps.Server.Features.Audit;
@@ -28,13 +29,8 @@ public sealed class AuditLog(IHttpContextAccessor http)
                 actorId = actor?.UserId,
                 actorUsername = actor?.Username ?? "system",
                 entry.Action, entry.TargetType, entry.TargetId, entry.TargetPath, entry.NamespaceId, entry.ProjectId,
-                details = JsonSerializer.Serialize(entry.Details ?? new { }, JsonOptions),
+                details = JsonSerializer.Serialize(entry.Details ?? new { }, StoredJson.Options),
                 ip = http.HttpContext?.Connection.RemoteIpAddress?.ToString(),
             },
             transaction, cancellationToken: cancellationToken));
-
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
 }

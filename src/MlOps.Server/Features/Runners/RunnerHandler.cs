@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
 using MlOps.Contracts.Runner;
+using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
 
 namespace MlOps.Server.Features.Runners;
@@ -35,7 +36,7 @@ public sealed class RunnerHandler(RunnerRepository runners, IOptions<RunnerOptio
                 "at most 50 tags of 1 to 64 characters.");
         validator.ThrowIfAny();
 
-        var token = TokenPrefix + Convert.ToHexString(RandomNumberGenerator.GetBytes(32)).ToLowerInvariant();
+        var token = TokenHasher.NewToken(TokenPrefix);
         var id = await runners.InsertAsync(request, token, cancellationToken);
         logger.LogInformation("Registered runner {RunnerId} ({RunnerName})", id, request.Name);
         return new RegisterRunnerResponse(id, token);

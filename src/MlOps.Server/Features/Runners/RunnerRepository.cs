@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using MlOps.Contracts.Runner;
 using MlOps.Server.Infrastructure.Auth;
+using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using Npgsql;
 
@@ -55,7 +56,7 @@ public sealed class RunnerRepository(NpgsqlDataSource dataSource)
             WHERE token_hash = @hash
             RETURNING {Columns}
             """,
-            new { hash = TokenHasher.Hash(token), version, gpus = gpus is null ? null : JsonSerializer.Serialize(gpus, JsonOptions) },
+            new { hash = TokenHasher.Hash(token), version, gpus = gpus is null ? null : JsonSerializer.Serialize(gpus, StoredJson.Options) },
             cancellationToken: cancellationToken));
     }
 
@@ -80,9 +81,4 @@ public sealed class RunnerRepository(NpgsqlDataSource dataSource)
             $"SELECT {Columns} FROM runners WHERE id > @after ORDER BY id LIMIT @limit",
             new { after = page.After ?? 0, limit = page.FetchLimit }, cancellationToken: cancellationToken))).AsList();
     }
-
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-    };
 }

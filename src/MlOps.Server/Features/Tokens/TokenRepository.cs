@@ -24,13 +24,10 @@ public sealed class TokenRepository(NpgsqlDataSource dataSource)
             },
             transaction, cancellationToken: cancellationToken));
 
-    public async Task<bool> ExistsAsync(string token, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+    public static Task<bool> ExistsAsync(NpgsqlTransaction transaction, string token, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM personal_access_tokens WHERE token_hash = @hash)",
-            new { hash = TokenHasher.Hash(token) }, cancellationToken: cancellationToken));
-    }
+            new { hash = TokenHasher.Hash(token) }, transaction, cancellationToken: cancellationToken));
 
     public async Task<IReadOnlyList<TokenRow>> ListAsync(long userId, PageRequest page, CancellationToken cancellationToken)
     {

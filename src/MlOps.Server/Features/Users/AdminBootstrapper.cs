@@ -68,9 +68,7 @@ public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepositor
             {
                 logger.LogInformation("Revoked {Count} earlier configured bootstrap token(s)", revoked);
             }
-            if (!await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-                    "SELECT EXISTS (SELECT 1 FROM personal_access_tokens WHERE token_hash = @hash)",
-                    new { hash }, transaction, cancellationToken: cancellationToken)))
+            if (!await TokenRepository.ExistsAsync(transaction, configured, cancellationToken))
             {
                 // The operator chose this token: showing its first characters would give away part of it.
                 await tokens.InsertAsync(transaction, adminId.Value, ConfiguredTokenName, configured, Scopes.All, null,

@@ -9,8 +9,10 @@ public static class TokenHasher
 
     /// <summary>A new personal access token: 256 random bits, URL-safe, with a recognisable prefix
     /// so that secret scanners and people can tell what it is.</summary>
-    public static string NewPersonalToken() =>
-        PersonalTokenPrefix + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+    public static string NewPersonalToken() => NewToken(PersonalTokenPrefix);
+
+    /// <summary>256 random bits, URL-safe, after <paramref name="prefix"/>: personal and runner tokens alike.</summary>
+    public static string NewToken(string prefix) => prefix + Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
 
     public static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 
