@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Audit;
 using MlOps.Server.Features.GitHttp;
 using MlOps.Server.Features.GitLab;
@@ -49,6 +50,7 @@ builder.Services.AddAuthorization();
 builder.Services.AddTelemetry();
 
 builder.Services.AddDatabase();
+builder.Services.AddAccessGate();
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddNamespaces();
 builder.Services.AddUsers();
