@@ -186,3 +186,27 @@ CREATE TABLE job_gpu_usage (
     PRIMARY KEY (job_id, attempt, gpu_uuid),
     FOREIGN KEY (job_id, attempt) REFERENCES job_usage (job_id, attempt) ON DELETE CASCADE
 );
+
+-- A job's log, stored on disk as one file that only grows (appended at a byte offset).
+CREATE TABLE job_logs (
+    job_id              bigint      PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+    project_id          bigint      NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    client_id           bigint      NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
+    size_bytes          bigint      NOT NULL DEFAULT 0,
+    updated_at          timestamptz NOT NULL DEFAULT now()
+);
+
+-- Outputs a job uploaded, stored on disk by SHA-256; the usage ledger counts their bytes per client.
+CREATE TABLE job_artifacts (
+    id                  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    job_id              bigint      NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
+    project_id          bigint      NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+    client_id           bigint      NOT NULL REFERENCES namespaces (id) ON DELETE CASCADE,
+    name                text        NOT NULL,
+    type                text        NOT NULL DEFAULT 'file',
+    size_bytes          bigint      NOT NULL,
+    sha256              text        NOT NULL CHECK (sha256 ~ '^[0-9a-f]{64}$'),
+    created_at          timestamptz NOT NULL DEFAULT now(),
+    UNIQUE (job_id, name)
+);
+CREATE INDEX job_artifacts_client_idx ON job_artifacts (client_id);
