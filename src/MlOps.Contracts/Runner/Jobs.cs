@@ -60,7 +60,7 @@ public sealed record JobSpecInput(string Name, string Kind, string? Project, str
 public sealed record JobSpecOutput(string Name, string Type, string Path);
 
 /// <summary>An artifact of an earlier job (of this run, or the job a cached one reuses) to place at <see cref="StagePath"/>.</summary>
-public sealed record JobDependency(long ArtifactId, string Step, string Output, string Type, string StagePath, long SizeBytes, string Sha256);
+public sealed record JobDependency(long ArtifactId, string Step, string Output, string Type, string Format, string StagePath, long SizeBytes, string Sha256);
 
 /// <summary>`PUT /api/v1/runner/jobs/{id}`: a heartbeat (`running`) or the end (`success`, `failed`, `handed_back`).</summary>
 public sealed record JobUpdate(string State, int? ExitCode = null, string? FailureReason = null, JobUsageReport? Usage = null);

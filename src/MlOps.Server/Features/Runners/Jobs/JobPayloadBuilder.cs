@@ -48,7 +48,7 @@ public sealed class JobPayloadBuilder(NpgsqlDataSource dataSource, SecretVault s
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<JobDependency>(new CommandDefinition(
             """
-            SELECT a.id AS artifact_id, d.name AS step, a.name AS output, a.type,
+            SELECT a.id AS artifact_id, d.name AS step, a.name AS output, a.type, a.format,
                    COALESCE((SELECT o ->> 'path' FROM jsonb_array_elements(d.spec -> 'outputs') o WHERE o ->> 'name' = a.name),
                             '.mlops/' || d.name || '/' || a.name) AS stage_path,
                    a.size_bytes, a.sha256
