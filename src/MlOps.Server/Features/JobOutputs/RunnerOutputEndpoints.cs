@@ -26,7 +26,7 @@ public static partial class RunnerOutputEndpoints
                 : TypedResults.Problem(statusCode: StatusCodes.Status416RangeNotSatisfiable, title: "Wrong log offset",
                     detail: $"The log of job {id} is {result.Size} bytes long, not {from}: append from {result.Size}.",
                     extensions: new Dictionary<string, object?> { ["size"] = result.Size });
-        }).WithMetadata(new RawBodyLimit(16 * 1024 * 1024)).Accepts<Stream>("text/plain")
+        }).WithMetadata(new RawBodyLimit(16 * 1024 * 1024))
           .WithSummary("Append to the job's log at ?offset= (raw body; 416 with the log's size when the offset is wrong)");
 
         job.MapPut("/artifacts/{name}", async Task<Created<ArtifactResponse>> (long id, string name, string? type, string? format,
@@ -42,7 +42,7 @@ public static partial class RunnerOutputEndpoints
                 .ThrowIfAny();
             var row = await artifacts.SaveAsync(id, name, type ?? "artifact", format ?? "file", sha, http.Request.Body, ct);
             return TypedResults.Created($"/api/v1/jobs/{id}/artifacts/{name}", ArtifactResponse.From(row));
-        }).WithMetadata(new RawBodyLimit(ArtifactStore.MaxArtifactBytes)).Accepts<Stream>("application/octet-stream")
+        }).WithMetadata(new RawBodyLimit(ArtifactStore.MaxArtifactBytes))
           .WithSummary("Upload an output of this job (raw body, X-Checksum-Sha256 header; ?type=&format=file|tar)");
 
         job.MapGet("/dependencies/{artifactId:long}", async Task<IResult> (long id, long artifactId, HttpContext http, ArtifactStore artifacts,
