@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using MlOps.Server.Infrastructure.Database;
 
 namespace MlOps.Server.Infrastructure.Http;
 
 /// <summary>Maps every exception that escapes an endpoint to an RFC 7807 problem.</summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHostEnvironment environment,
-    ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+    DatabaseOutage outage, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -36,6 +37,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHo
                 Status = StatusCodes.Status400BadRequest, Title = "Invalid request",
                 Detail = "A text field contains a character that cannot be stored (such as NUL).",
             },
+            _ when DatabaseOutage.Matches(exception) => DatabaseUnavailable(context, exception),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };
@@ -65,6 +67,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHo
         {
             HttpContext = context, ProblemDetails = problem, Exception = exception,
         });
+    }
+
+    private ProblemDetails DatabaseUnavailable(HttpContext context, Exception exception)
+    {
+        outage.Report(exception);
+        context.Response.Headers.RetryAfter = ((int)DatabaseOutage.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable, Title = "Database unavailable",
+            Detail = "The database is unavailable; try again shortly.",
+        };
     }
 
     public const string TokenChallenge = "Bearer, Basic realm=\"MlOps\"";
