@@ -25,12 +25,7 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHo
             ConflictException c => WithField(new ProblemDetails { Status = c.StatusCode, Title = c.Title, Detail = c.Message }, c.Field),
             ApiException a => new ProblemDetails { Status = a.StatusCode, Title = a.Title, Detail = a.Message },
             BadHttpRequestException { InnerException: JsonException json } => MalformedJson(json),
-            BadHttpRequestException bad => new ProblemDetails
-            {
-                Status = bad.StatusCode,
-                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload Too Large" : "Bad Request",
-                Detail = bad.Message,
-            },
+            BadHttpRequestException bad => BindingErrors.Describe(bad),
             // PostgreSQL refuses NUL in text; validators catch control characters first, this is the backstop.
             Npgsql.PostgresException { SqlState: "22021" or "22P05" } => new ProblemDetails
             {
