@@ -65,8 +65,9 @@ public sealed class GitLabMirror(RepositoryPaths paths, GitLabLinkRepository lin
         {
             Prune = true,
             TagFetchMode = TagFetchMode.None,
-            // GitLab accepts any username with an access token as the password. libgit2 follows a redirect of the first request (LibGit2Sharp offers no switch for it):
-            // the token only ever goes to the host that passed the checks.
+            // GitLab accepts any username with an access token as the password. libgit2 follows a
+            // redirect of the first request (LibGit2Sharp offers no switch for it): the token only
+            // ever goes to the host that passed the checks.
             CredentialsProvider = (asked, _, _) => Uri.TryCreate(asked, UriKind.Absolute, out var target)
                 && ForgeCloneUrl.Refusal(checkedUrl, target.AbsoluteUri) is null
                     ? new UsernamePasswordCredentials { Username = "oauth2", Password = token }
