@@ -80,6 +80,11 @@ public sealed class DatabaseOutage(NpgsqlDataSource dataSource, TimeProvider clo
             {
                 continue;
             }
+            catch (ObjectDisposedException)
+            {
+                // The server is shutting down.
+                return;
+            }
             long started;
             lock (gate)
             {
