@@ -1,5 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using MlOps.Server.Features.GitLab;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Tests.Git;
@@ -112,8 +113,11 @@ public sealed class HostileGitLabTests(GitLabLinkServer server) : IClassFixture<
         var error = await Assert.ThrowsAsync<ValidationException>(() => backend.SyncAsync(id, CancellationToken.None));
 
         Assert.Contains("local path", error.Errors["url"][0]);
-        var branches = await server.GetJsonAsync(GitServer.Api(linked) + "/repository/branches");
-        Assert.DoesNotContain(victimTip, branches.ToString());
+        Assert.False(Directory.Exists(server.Services.GetRequiredService<RepositoryPaths>().Mirror(id)));
+        using var admin = server.Admin();
+        var branches = await admin.GetAsync(GitServer.Api(linked) + "/repository/branches");
+        Assert.Equal(HttpStatusCode.NotFound, branches.StatusCode);
+        Assert.DoesNotContain(victimTip, await branches.Content.ReadAsStringAsync());
     }
 
     public static TheoryData<string> NotGitLabProjects => new()
@@ -140,5 +144,27 @@ public sealed class HostileGitLabTests(GitLabLinkServer server) : IClassFixture<
         Assert.StartsWith("GitLab answered", problem.GetProperty("detail").GetString());
         Assert.DoesNotContain("nginx", problem.ToString());
         Assert.Equal("embedded", (await server.GetJsonAsync(GitServer.Api(linked))).GetProperty("git_backend").GetString());
+    }
+
+    [Fact]
+    public async Task StartUp_MirrorFetchedFromARefusedUrl_Deleted()
+    {
+        var (_, _, victimDisk, linked) = await ArrangeAsync();
+        var (upstream, _, _, _) = await ArrangeAsync();
+        var (gitlabPath, _) = HostileProject(GitCli.Url(server.BaseAddress, upstream));
+        await MlOpsServer.Ensure(await server.As(server.Tokens[GitServer.Maintainer]).PutAsJsonAsync(GitServer.Api(linked) + "/gitlab",
+            new { url = server.BaseAddress.ToString(), project = gitlabPath, token = server.Tokens[GitServer.Maintainer] }));
+        var id = (await server.GetJsonAsync(GitServer.Api(linked))).GetProperty("id").GetInt64();
+        var mirror = server.Services.GetRequiredService<RepositoryPaths>().Mirror(id);
+        await using (var connection = new NpgsqlConnection(server.Database.ConnectionString))
+        {
+            await connection.ExecuteAsync("UPDATE gitlab_links SET http_url_to_repo = @victimDisk WHERE project_id = @id", new { victimDisk, id });
+        }
+        Assert.True(Directory.Exists(mirror));
+        var sweep = server.Services.GetServices<Microsoft.Extensions.Hosting.IHostedService>().OfType<RefusedMirrorSweep>().Single();
+
+        await sweep.StartAsync(CancellationToken.None);
+
+        Assert.False(Directory.Exists(mirror));
     }
 }

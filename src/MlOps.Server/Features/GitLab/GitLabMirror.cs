@@ -25,7 +25,12 @@ public sealed class GitLabMirror(RepositoryPaths paths, GitLabLinkRepository lin
         await gate.WaitAsync(cancellationToken);
         try
         {
-            // Links stored before this check existed are checked too: the URL came from outside.
+            // Links stored before this check existed are checked too: the URL came from outside,
+            // and what an earlier fetch brought from it is not served any longer.
+            if (ForgeCloneUrl.Refusal(new Uri(link.BaseUrl), link.HttpUrlToRepo) is not null)
+            {
+                Delete(projectId);
+            }
             var url = ForgeCloneUrl.Require("GitLab", new Uri(link.BaseUrl), link.HttpUrlToRepo);
             // libgit2 connects by itself, so the guard checks the address just before it does.
             await outbound.EnsureAllowedAsync(url, cancellationToken);

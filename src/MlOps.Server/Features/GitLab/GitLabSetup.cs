@@ -20,6 +20,7 @@ public static class GitLabSetup
         services.AddSingleton<GitLabGitBackend>();
         services.AddSingleton<IGitBackend>(sp => sp.GetRequiredService<GitLabGitBackend>());
         services.AddSingleton<GitLabLinkHandler>();
+        services.AddHostedService<RefusedMirrorSweep>();
         return services;
     }
 
