@@ -59,8 +59,11 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
                 job.Spec.MemoryBytes, job.Spec.Network != "none");
             stop.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, job.Spec.TimeoutSeconds)));
             using var timeout = stop.Token.Register(() => { if (reason == StopReason.None) reason = StopReason.Timeout; });
-            var sampling = gpus.SampleAsync(job.GpuUuids, usage, stop.Token);
+            // GPU sampling ends with the command, not with the job's stop token (which only fires on timeout or cancel).
+            using var gpuSampling = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
+            var sampling = gpus.SampleAsync(job.GpuUuids, usage, gpuSampling.Token);
             result = await executor.RunAsync(request, log.WriteAsync, usage, stop.Token);
+            await gpuSampling.CancelAsync();
             usage.End();
             await sampling;
             if (reason == StopReason.None && result.ExitCode == 0)

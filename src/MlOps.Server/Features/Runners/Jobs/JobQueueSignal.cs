@@ -10,7 +10,7 @@ namespace MlOps.Server.Features.Runners.Jobs;
 /// runner in milliseconds instead of at its next poll; every waiter then races to claim with
 /// SKIP LOCKED, and the losers go back to waiting.
 /// </summary>
-public sealed class JobQueueSignal(IOptions<DatabaseOptions> database, ILogger<JobQueueSignal> logger) : BackgroundService
+public sealed class JobQueueSignal(IOptions<DatabaseOptions> database, DatabaseOutage outage, ILogger<JobQueueSignal> logger) : BackgroundService
 {
     public const string Channel = "mlops_jobs_pending";
 
@@ -53,7 +53,16 @@ public sealed class JobQueueSignal(IOptions<DatabaseOptions> database, ILogger<J
             }
             catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or IOException && !stoppingToken.IsCancellationRequested)
             {
-                logger.LogWarning("Job queue listener lost its connection ({Error}); reconnecting", e.Message);
+                // An outage is logged once, by DatabaseOutage; anything else is worth a line of its own.
+                if (DatabaseOutage.Matches(e))
+                {
+                    outage.Report(e);
+                    logger.LogDebug("Job queue listener lost its connection ({Error}); reconnecting", e.Message);
+                }
+                else
+                {
+                    logger.LogWarning("Job queue listener lost its connection ({Error}); reconnecting", e.Message);
+                }
                 Pulse();
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
             }

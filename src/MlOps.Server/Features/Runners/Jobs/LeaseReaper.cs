@@ -7,7 +7,8 @@ namespace MlOps.Server.Features.Runners.Jobs;
 /// A plain loop rather than a Hangfire job: leases are seconds long and Hangfire's recurring jobs
 /// are minutes apart; every replica may run it, SKIP LOCKED keeps them from reaping a job twice.
 /// </summary>
-public sealed class LeaseReaper(JobLeaseRepository leases, IOptions<RunnerJobOptions> options, ILogger<LeaseReaper> logger) : BackgroundService
+public sealed class LeaseReaper(JobLeaseRepository leases, IOptions<RunnerJobOptions> options, Infrastructure.Database.DatabaseOutage outage,
+    ILogger<LeaseReaper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -21,6 +22,10 @@ public sealed class LeaseReaper(JobLeaseRepository leases, IOptions<RunnerJobOpt
                 {
                     logger.LogWarning("{Count} running job(s) lost their runner (lease lapsed): retried or failed", reaped);
                 }
+            }
+            catch (Exception e) when (Infrastructure.Database.DatabaseOutage.Matches(e))
+            {
+                outage.Report(e);
             }
             catch (Exception e) when (e is Npgsql.NpgsqlException or TimeoutException)
             {
