@@ -6,14 +6,12 @@ namespace MlOps.Server.Features.Billing;
 /// <summary>Reads the ledger's rollups and the price list; writes prices and corrections.</summary>
 public sealed class BillingRepository(NpgsqlDataSource dataSource)
 {
-    private sealed record DayRow(DateTime Day, long? ProjectId, string? ProjectPath, string? Pipeline, string Resource, string Detail,
-        decimal Quantity);
 
     /// <summary>The client's daily rollup rows in the period: a few per project, pipeline, resource and day, whatever the ledger's size.</summary>
     public async Task<IReadOnlyList<UsageDay>> DailyAsync(long clientId, StatementPeriod period, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<DayRow>(new CommandDefinition(
+        var rows = await connection.QueryAsync<UsageDay>(new CommandDefinition(
             """
             SELECT d.day, NULLIF(d.project_id, 0) AS project_id,
                    CASE WHEN d.project_id = 0 THEN NULL
@@ -24,8 +22,7 @@ public sealed class BillingRepository(NpgsqlDataSource dataSource)
             LEFT JOIN namespaces n ON n.id = p.namespace_id
             WHERE d.client_id = @clientId AND d.day >= @from AND d.day < @until
             """, new { clientId, from = period.From, until = period.Until }, cancellationToken: cancellationToken));
-        return rows.Select(r => new UsageDay(DateOnly.FromDateTime(r.Day), r.ProjectId, r.ProjectPath, r.Pipeline, r.Resource, r.Detail,
-            r.Quantity)).ToList();
+        return rows.AsList();
     }
 
     /// <summary>The price list and the client's overrides that start before <paramref name="until"/>.</summary>
@@ -41,7 +38,7 @@ public sealed class BillingRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<PriceResponse>(new CommandDefinition(
             """
-            SELECT p.id, n.full_path AS client, p.resource, p.gpu_model, p.unit_price, p.effective_from, p.created_by, p.created_at
+            SELECT p.id, n.full_path AS client, p.resource, p.gpu_model, trim_scale(p.unit_price) AS unit_price, p.effective_from, p.created_by, p.created_at
             FROM prices p LEFT JOIN namespaces n ON n.id = p.client_id
             WHERE (@clientId::bigint IS NULL OR p.client_id = @clientId)
             ORDER BY p.client_id NULLS FIRST, p.resource, p.gpu_model, p.effective_from
@@ -52,10 +49,10 @@ public sealed class BillingRepository(NpgsqlDataSource dataSource)
     private static async Task<IEnumerable<PriceRow>> QueryPricesAsync(NpgsqlConnection connection, string filter, object parameters,
         CancellationToken cancellationToken)
     {
-        var rows = await connection.QueryAsync<(long Id, long? ClientId, string Resource, string GpuModel, decimal UnitPrice, DateTime EffectiveFrom)>(
-            new CommandDefinition($"SELECT id, client_id, resource, gpu_model, unit_price, effective_from FROM prices WHERE {filter}",
+        var rows = await connection.QueryAsync<PriceRow>(
+            new CommandDefinition($"SELECT id, client_id, resource, gpu_model, trim_scale(unit_price) AS unit_price, effective_from FROM prices WHERE {filter}",
                 parameters, cancellationToken: cancellationToken));
-        return rows.Select(r => new PriceRow(r.Id, r.ClientId, r.Resource, r.GpuModel, r.UnitPrice, DateOnly.FromDateTime(r.EffectiveFrom)));
+        return rows;
     }
 
     /// <summary>Inserts a price; null when one with the same client, resource, model and date exists (prices are never edited).</summary>

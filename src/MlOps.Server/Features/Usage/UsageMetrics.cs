@@ -32,11 +32,11 @@ public sealed class UsageMetrics : BackgroundService
             "GPU-seconds booked per client and GPU model");
         meter.CreateObservableCounter("mlops.usage.cpu_core_seconds", () => Measure(current.Totals, "cpu", null), "s",
             "CPU core-seconds booked per client");
-        meter.CreateObservableCounter("mlops.usage.memory_gb_seconds", () => Measure(current.Totals, "memory", null), "GB.s",
+        meter.CreateObservableCounter("mlops.usage.memory_gb_seconds", () => Measure(current.Totals, "memory", null), unit: null, description:
             "Memory GB-seconds booked per client");
         meter.CreateObservableGauge("mlops.usage.stored_bytes", () => Measure(current.Stored, "storage", "kind"), "By",
             "Bytes stored per client and kind at the latest daily snapshot");
-        meter.CreateObservableGauge("mlops.usage.gpu_hours_this_month", () => Measure(current.GpuThisMonth, "gpu", null), "h",
+        meter.CreateObservableGauge("mlops.usage.gpu_hours_this_month", () => Measure(current.GpuThisMonth, "gpu", null), unit: null, description:
             "GPU-hours booked per client in the current UTC month");
     }
 
