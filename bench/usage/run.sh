@@ -49,14 +49,14 @@ other=$(psql -c "SELECT id FROM namespaces WHERE full_path = 'other'")
 first_project=$(psql -c "SELECT min(p.id) FROM projects p WHERE p.namespace_id = $client")
 
 # Four entries per job attempt (cpu, memory, and GPU-seconds on two models), spread over
-# November's days, 20 projects and 3 pipelines.
+# November's 30 days x 20 projects x 3 pipelines (7,200 rollup rows).
 load() { # CLIENT FROM TO
   psql -c "
     INSERT INTO usage_entries (source, kind, client_id, project_id, job_id, attempt, pipeline, resource, detail, quantity, day, measured)
-    SELECT 'job:' || ($1 * 10000000 + i / 4) || ':1', 'job', $1, $first_project + (i / 4) % 20, $1 * 10000000 + i / 4, 1,
-           (ARRAY['train', 'eval', 'tune'])[1 + (i / 4) % 3],
+    SELECT 'job:' || ($1 * 10000000 + i / 4) || ':1', 'job', $1, $first_project + (i / 120) % 20, $1 * 10000000 + i / 4, 1,
+           (ARRAY['train', 'eval', 'tune'])[1 + (i / 2400) % 3],
            (ARRAY['cpu', 'memory', 'gpu', 'gpu'])[1 + i % 4], (ARRAY['', '', 'A100', 'H100'])[1 + i % 4],
-           round((random() * 7200)::numeric, 3), date '2026-11-01' + ((i / 4) % 30),
+           round((random() * 7200)::numeric, 3), date '2026-11-01' + ((i / 4) % 30),  -- every day x project x pipeline occurs
            jsonb_build_object('wall_seconds', 3600, 'memory_peak_bytes', 1000000000)
     FROM generate_series($2, $3 - 1) AS i"
 }
@@ -87,3 +87,11 @@ echo "statement lines, total:          $lines"
 echo "statement JSON, month ($RUNS runs): $(measure "$base?month=2026-11")"
 echo "statement CSV,  month ($RUNS runs): $(measure "$base?month=2026-11&format=csv")"
 echo "statement JSON, 10 days:         $(measure "$base?from=2026-11-10&to=2026-11-19")"
+sql_ms=$(for _ in $(seq 1 "$RUNS"); do
+  command psql -h 127.0.0.1 -p "$pg_port" -U postgres -d postgres -qAt -c "EXPLAIN (ANALYZE, FORMAT JSON)
+    SELECT d.day, d.project_id, n.full_path || '/' || p.path, d.pipeline, d.resource, d.detail, d.quantity
+    FROM usage_daily d LEFT JOIN projects p ON p.id = d.project_id LEFT JOIN namespaces n ON n.id = p.namespace_id
+    WHERE d.client_id = $client AND d.day >= '2026-11-01' AND d.day < '2026-12-01'" \
+  | python3 -c "import json, sys; print(json.load(sys.stdin)[0]['Execution Time'])"; done | sort -n | awk '{ a[NR] = $1 } END { printf "min %.1f ms  median %.1f ms", a[1], a[int((NR + 1) / 2)] }')
+echo "rollup query alone (SQL):        $sql_ms"
+echo "load average while measuring:    $(cut -d' ' -f1-3 /proc/loadavg)"

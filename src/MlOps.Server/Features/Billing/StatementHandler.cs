@@ -40,12 +40,3 @@ public sealed class StatementHandler(ClientResolver clients, BillingRepository b
         return page.ToPage(rows, r => r.Id, r => r);
     }
 }
-
-public sealed class BillingOptions
-{
-    public const string Section = "Billing";
-
-    /// <summary>The currency every price and statement is in (ISO 4217).</summary>
-    [System.ComponentModel.DataAnnotations.RegularExpression("^[A-Z]{3}$")]
-    public string Currency { get; set; } = "EUR";
-}
