@@ -30,7 +30,7 @@ token=mlops-bench-admin-token-0123456789
 MLOPS_DATABASE_URL="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres" MLOPS_ADMIN_TOKEN=$token \
   MLOPS_DATA_DIR=$work/data ASPNETCORE_URLS=http://127.0.0.1:$port Logging__LogLevel__Default=Warning \
   Hangfire__ServerEnabled=false dotnet "$work/bin/MlOps.Server.dll" > "$work/server.log" 2>&1 &
-pids+=("$!")
+server_pid=$!; pids+=("$server_pid")
 for _ in $(seq 1 120); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.5; done
 curl -sf "http://127.0.0.1:$port/readyz" >/dev/null || { cat "$work/server.log"; die "server did not start"; }
 
@@ -84,7 +84,12 @@ echo "ledger entries for the client:   $(psql -c "SELECT count(*) FROM usage_ent
 echo "written in:                      ${load_s} s (with the rollup trigger)"
 echo "rollup rows read per statement:  $rollup_rows"
 echo "statement lines, total:          $lines"
+# CPU time the server spends per statement, which the shared machine's load does not inflate.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$server_pid/stat"; }
+before=$(cpu_ticks)
 echo "statement JSON, month ($RUNS runs): $(measure "$base?month=2026-11")"
+after=$(cpu_ticks)
+echo "server CPU per JSON statement:   $(python3 -c "print(round(($after - $before) * 1000 / $(getconf CLK_TCK) / ($RUNS + 1), 1))") ms"
 echo "statement CSV,  month ($RUNS runs): $(measure "$base?month=2026-11&format=csv")"
 echo "statement JSON, 10 days:         $(measure "$base?from=2026-11-10&to=2026-11-19")"
 sql_ms=$(for _ in $(seq 1 "$RUNS"); do
