@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Audit;
+using MlOps.Server.Features.Billing;
 using MlOps.Server.Features.GitHttp;
 using MlOps.Server.Features.GitLab;
 using MlOps.Server.Features.Groups;
@@ -15,6 +16,7 @@ using MlOps.Server.Features.PushEvents;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Features.Runners;
 using MlOps.Server.Features.Tokens;
+using MlOps.Server.Features.Usage;
 using MlOps.Server.Features.Users;
 using MlOps.Server.Infrastructure;
 using MlOps.Server.Infrastructure.Auth;
@@ -22,6 +24,7 @@ using MlOps.Server.Infrastructure.BackgroundJobs;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
+using MlOps.Server.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddMlOpsEnvironment();
@@ -52,6 +55,7 @@ builder.Services.AddTelemetry();
 
 builder.Services.AddDatabase();
 builder.Services.AddAccessGate();
+builder.Services.AddQuotas();
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddNamespaces();
 builder.Services.AddUsers();
@@ -66,6 +70,8 @@ builder.Services.AddLfs();
 builder.Services.AddGitLab();
 builder.Services.AddLint();
 builder.Services.AddRunners();
+builder.Services.AddUsage();
+builder.Services.AddBilling();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -94,6 +100,7 @@ api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
 api.MapLintEndpoints();
 api.MapRunnerEndpoints();
+api.MapBillingEndpoints();
 app.MapGitHttp();
 
 app.Run();
