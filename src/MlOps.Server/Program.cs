@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Audit;
+using MlOps.Server.Features.Billing;
 using MlOps.Server.Features.GitHttp;
 using MlOps.Server.Features.GitLab;
 using MlOps.Server.Features.Groups;
@@ -18,6 +19,7 @@ using MlOps.Server.Features.Runners;
 using MlOps.Server.Features.Runners.Jobs;
 using MlOps.Server.Features.Secrets;
 using MlOps.Server.Features.Tokens;
+using MlOps.Server.Features.Usage;
 using MlOps.Server.Features.Users;
 using MlOps.Server.Infrastructure;
 using MlOps.Server.Infrastructure.Auth;
@@ -25,6 +27,7 @@ using MlOps.Server.Infrastructure.BackgroundJobs;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
+using MlOps.Server.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddMlOpsEnvironment();
@@ -55,6 +58,7 @@ builder.Services.AddTelemetry();
 
 builder.Services.AddDatabase();
 builder.Services.AddAccessGate();
+builder.Services.AddQuotas();
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddNamespaces();
 builder.Services.AddUsers();
@@ -72,6 +76,8 @@ builder.Services.AddRunners();
 builder.Services.AddRunnerJobs();
 builder.Services.AddJobOutputs();
 builder.Services.AddSecrets();
+builder.Services.AddUsage();
+builder.Services.AddBilling();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -104,6 +110,7 @@ api.MapRunnerJobEndpoints();
 api.MapRunnerOutputEndpoints();
 api.MapJobOutputEndpoints();
 api.MapSecretEndpoints();
+api.MapBillingEndpoints();
 app.MapGitHttp();
 
 app.Run();
