@@ -77,3 +77,24 @@ pg_stop() {
   local data=$1
   [ -f "$data/postmaster.pid" ] && pg_user_run "$PG_BIN/pg_ctl" -D "$data" -m fast stop >/dev/null 2>&1 || true
 }
+
+# ensure_docker [LOGFILE] : makes sure a Docker engine answers on the local socket. Without one, installs
+# docker.io and starts dockerd without iptables or a bridge (jobs run with --network none unless a
+# runner allows otherwise), and sets DOCKERD_STARTED to its pid so the caller can stop it.
+DOCKERD_STARTED=
+ensure_docker() {
+  local logfile=${1:-/tmp/mlops-dockerd.log}
+  if docker info >/dev/null 2>&1; then return 0; fi
+  command -v dockerd >/dev/null || apt_install docker.io
+  [ "$(id -u)" = 0 ] || die "no Docker engine answers and starting one needs root: run 'sudo dockerd --iptables=false --bridge=none &' or start the docker service"
+  log "starting dockerd (log: $logfile)"
+  dockerd --iptables=false --bridge=none >"$logfile" 2>&1 &
+  DOCKERD_STARTED=$!
+  for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && return 0; sleep 0.5; done
+  cat "$logfile" >&2
+  die "dockerd did not start"
+}
+
+stop_dockerd() {
+  if [ -n "$DOCKERD_STARTED" ]; then kill "$DOCKERD_STARTED" 2>/dev/null || true; wait "$DOCKERD_STARTED" 2>/dev/null || true; fi
+}

@@ -10,6 +10,9 @@ source scripts/lib.sh
 command -v dotnet >/dev/null || die "the .NET 10 SDK is required (https://dot.net)"
 apt_install git git-lfs ca-certificates curl
 ensure_postgres
+# The runner runs jobs in containers on the local engine; MLOPS_RUNNER_EXECUTOR=process runs them as plain processes instead.
+export MLOPS_RUNNER_EXECUTOR=${MLOPS_RUNNER_EXECUTOR:-docker}
+[ "$MLOPS_RUNNER_EXECUTOR" = docker ] && ensure_docker "${TMPDIR:-/tmp}/mlops-dockerd.log"
 
 export MLOPS_DATA_DIR=$(realpath -m "${MLOPS_DATA_DIR:-$PWD/.data}")
 export MLOPS_PORT=${MLOPS_PORT:-8080}
@@ -35,6 +38,7 @@ stop_all() {
   for pid in "${children[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   pg_stop "$pgdata"
+  stop_dockerd
   log "stopped"
 }
 trap stop_all INT TERM EXIT
@@ -73,7 +77,7 @@ curl -fsS "$url/readyz" >/dev/null || die "the server did not become ready"
 
 runner=$PWD/runner/MlOps.Runner/bin/Release/net10.0
 MLOPS_URL=$url MLOPS_REGISTRATION_TOKEN=$MLOPS_RUNNER_REGISTRATION_TOKEN MLOPS_RUNNER_NAME=${MLOPS_RUNNER_NAME:-$(hostname)-local} \
-MLOPS_RUNNER_CONFIG=$MLOPS_DATA_DIR/runner/runner.json DOTNET_ENVIRONMENT=Production \
+MLOPS_RUNNER_CONFIG=$MLOPS_DATA_DIR/runner/runner.json MLOPS_RUNNER_BUILDS_DIR=$MLOPS_DATA_DIR/runner/builds DOTNET_ENVIRONMENT=Production \
   dotnet "$runner/MlOps.Runner.dll" --contentRoot "$runner" &
 children+=($!)
 
@@ -81,7 +85,7 @@ if [ -n "${MLOPS_ADMIN_TOKEN:-}" ]; then login="the value of MLOPS_ADMIN_TOKEN (
 else login="printed above on the first start (or set MLOPS_ADMIN_TOKEN to choose one)"; fi
 cat <<INFO
 
-  MlOps is running at $url        (data: $MLOPS_DATA_DIR, one local runner)
+  MlOps is running at $url        (data: $MLOPS_DATA_DIR, one local runner: $MLOPS_RUNNER_EXECUTOR executor)
   Log in with the admin token: $login
     curl -H "Authorization: Bearer \$TOKEN" $url/api/v1/user
   API description: $url/openapi/v1.json      Press Ctrl-C to stop.

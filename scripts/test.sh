@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# The test command. Installs what the tests need (PostgreSQL, git, git-lfs, rsync, gitlab-ci-local),
-# starts a throwaway PostgreSQL cluster, runs every test project, and stops what it started.
+# The test command. Installs what the tests need (PostgreSQL, git, git-lfs, rsync, gitlab-ci-local,
+# docker.io, busybox-static), starts a throwaway PostgreSQL cluster (and dockerd when no engine
+# answers), runs every test project, and stops what it started.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
 
 command -v dotnet >/dev/null || die "the .NET 10 SDK is required (https://dot.net)"
-apt_install git git-lfs rsync ca-certificates
+apt_install git git-lfs rsync ca-certificates busybox-static
 ensure_postgres
 git lfs install --skip-repo >/dev/null
 
@@ -23,7 +24,9 @@ export GITLAB_CI_LOCAL="$tools/node_modules/.bin/gitlab-ci-local"
 
 work=$(mktemp -d /tmp/mlops-test.XXXXXX)
 port=$(free_port)
-cleanup() { pg_stop "$work/pg"; rm -rf "$work"; }
+# The runner's Docker tests need an engine; they build their images locally (no registry is reachable).
+ensure_docker "$work/dockerd.log"
+cleanup() { pg_stop "$work/pg"; stop_dockerd; rm -rf "$work"; }
 trap cleanup EXIT
 # Durability buys nothing for a throwaway cluster, and fsync dominates on slow disks.
 PG_FSYNC=off pg_start "$work/pg" "$port"

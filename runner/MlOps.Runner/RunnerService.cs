@@ -1,73 +1,141 @@
 using Microsoft.Extensions.Options;
 using MlOps.Contracts.Runner;
 using MlOps.Runner.Configuration;
+using MlOps.Runner.Executors;
+using MlOps.Runner.Jobs;
 using MlOps.Runner.Network;
+using MlOps.Runner.Usage;
 
 namespace MlOps.Runner;
 
 /// <summary>
-/// Keeps this runner registered with its server and checks in on an interval. Taking and running
-/// jobs builds on this connection.
+/// Keeps this runner registered and takes jobs: one long-poll loop per concurrent slot, so at most
+/// Concurrency jobs run at once and an idle slot is always waiting at the server (a queued job
+/// starts in milliseconds). While the server is away every loop backs off, up to a minute. On
+/// SIGTERM the loops stop asking for jobs; running jobs get the grace period to finish and are
+/// then stopped and handed back.
 /// </summary>
-public sealed class RunnerService(CoordinatorClient coordinator, RunnerStateStore store, IOptions<RunnerSettings> settings,
-    ILogger<RunnerService> logger) : BackgroundService
+public sealed class RunnerService(CoordinatorClient coordinator, RunnerRegistration registration, IExecutor executor, JobRunner jobs,
+    GpuSampler gpus, IOptions<RunnerSettings> settings, ILogger<RunnerService> logger) : BackgroundService
 {
     public static readonly string Version = typeof(RunnerService).Assembly.GetName().Version?.ToString() ?? "0.0.0";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var state = await WithBackoffAsync(registration.EnsureRegisteredAsync, stoppingToken);
+        if (state is null)
+        {
+            return;
+        }
+        await executor.CleanUpLeftoversAsync(stoppingToken);
+        var inventory = await gpus.InventoryAsync(stoppingToken);
+        var capacity = new RunnerCapacity(
+            Math.Max(1, settings.Value.Concurrency), executor.Name, settings.Value.TagList, inventory,
+            settings.Value.Cpus > 0 ? settings.Value.Cpus : Environment.ProcessorCount,
+            settings.Value.MemoryBytes > 0 ? settings.Value.MemoryBytes : GC.GetGCMemoryInfo().TotalAvailableMemoryBytes,
+            settings.Value.AllowNetwork);
+        logger.LogInformation("Runner {RunnerId} takes up to {Concurrency} job(s) with the {Executor} executor, {Gpus} GPU(s), tags [{Tags}]",
+            state.Id, capacity.Concurrency, executor.Name, inventory.Count, string.Join(", ", capacity.Tags ?? []));
+
+        var slots = Enumerable.Range(0, capacity.Concurrency).Select(_ => SlotAsync(state, capacity, stoppingToken)).ToList();
+        slots.Add(CheckInAsync(state, inventory, stoppingToken));
+        await Task.WhenAll(slots);
+    }
+
+    private async Task SlotAsync(RunnerState state, RunnerCapacity capacity, CancellationToken stoppingToken)
+    {
         var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
+            JobPayload? job;
             try
             {
-                var state = await EnsureRegisteredAsync(stoppingToken);
-                var verified = await coordinator.VerifyAsync(new VerifyRunnerRequest(state.Token, Version), stoppingToken);
-                if (verified is null)
-                {
-                    logger.LogWarning("The server no longer knows runner {RunnerId}; registering again", state.Id);
-                    store.Delete();
-                    continue;
-                }
+                job = await coordinator.RequestJobAsync(new JobRequest(state.Token, capacity), stoppingToken);
                 if (failures > 0)
                 {
-                    logger.LogInformation("Reconnected to {Url} as runner {RunnerId}", settings.Value.Url, verified.Id);
+                    logger.LogInformation("Reconnected to {Url}", settings.Value.Url);
                 }
                 failures = 0;
-                await Task.Delay(settings.Value.HeartbeatInterval, stoppingToken);
             }
-            catch (Exception e) when (e is HttpRequestException or CoordinatorException or TaskCanceledException && !stoppingToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                failures++;
-                // Back off up to a minute so a restarting server is not hammered by every runner at once.
-                var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, Math.Min(failures, 6))));
-                logger.LogWarning("Cannot reach {Url} ({Error}); retrying in {Delay}", settings.Value.Url, e.Message, delay);
-                await Task.Delay(delay, stoppingToken);
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or CoordinatorException or TaskCanceledException)
+            {
+                await BackOffAsync(++failures, e, stoppingToken);
+                continue;
+            }
+            if (job is null)
+            {
+                continue;
+            }
+            logger.LogInformation("Running job {JobId} ({JobName}, attempt {Attempt})", job.Id, job.Name, job.Attempt);
+            try
+            {
+                // Not canceled by shutdown directly: the job runner gives it the grace period first.
+                await jobs.RunAsync(job, coordinator.ForJob(job), stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Never let one job take the slot down; its lease will lapse and it is retried.
+                logger.LogError(e, "Job {JobId} broke the runner's handling of it", job.Id);
             }
         }
     }
 
-    /// <summary>The stored registration for this server, or a new one made with the registration token.</summary>
-    public async Task<RunnerState> EnsureRegisteredAsync(CancellationToken cancellationToken)
+    // The idle check-in keeps contacted_at fresh and the GPU inventory known even while no job is requested.
+    private async Task CheckInAsync(RunnerState state, IReadOnlyList<GpuDevice> inventory, CancellationToken stoppingToken)
     {
-        var url = settings.Value.Url!;
-        if (store.Load() is { } state && state.Url == url)
+        while (!stoppingToken.IsCancellationRequested)
         {
-            return state;
+            try
+            {
+                await Task.Delay(settings.Value.HeartbeatInterval, stoppingToken);
+                await coordinator.VerifyAsync(new VerifyRunnerRequest(state.Token, Version, inventory), stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e) when (e is HttpRequestException or CoordinatorException or TaskCanceledException)
+            {
+                logger.LogDebug("Check-in failed: {Error}", e.Message);
+            }
         }
-        var registrationToken = settings.Value.RegistrationToken;
-        if (string.IsNullOrEmpty(registrationToken))
+    }
+
+    private async Task<T?> WithBackoffAsync<T>(Func<CancellationToken, Task<T>> action, CancellationToken stoppingToken) where T : class
+    {
+        for (var failures = 1; !stoppingToken.IsCancellationRequested; failures++)
         {
-            throw new InvalidOperationException(
-                "This runner is not registered and MLOPS_REGISTRATION_TOKEN is not set: give it the server's registration token.");
+            try
+            {
+                return await action(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (Exception e) when (e is HttpRequestException or CoordinatorException or TaskCanceledException)
+            {
+                await BackOffAsync(failures, e, stoppingToken);
+            }
         }
-        var tags = settings.Value.Tags.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var registered = await coordinator.RegisterAsync(new RegisterRunnerRequest(registrationToken, settings.Value.Name,
-            Tags: tags, Version: Version, Platform: $"{Environment.OSVersion.Platform}/{System.Runtime.InteropServices.RuntimeInformation.OSArchitecture}",
-            Executor: "docker"), cancellationToken);
-        state = new RunnerState(url, registered.Id, registered.Token);
-        store.Save(state);
-        logger.LogInformation("Registered with {Url} as runner {RunnerId} ({RunnerName})", url, registered.Id, settings.Value.Name);
-        return state;
+        return null;
+    }
+
+    private async Task BackOffAsync(int failures, Exception e, CancellationToken stoppingToken)
+    {
+        // Exponential up to a minute, with jitter, so a restarting server is not hammered by every runner at once.
+        var seconds = Math.Min(60, Math.Pow(2, Math.Min(failures, 6)) / 2) * (0.75 + Random.Shared.NextDouble() / 2);
+        logger.LogWarning("Cannot reach {Url} ({Error}); retrying in {Delay:F1} s", settings.Value.Url, e.Message, seconds);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(seconds), stoppingToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
     }
 }

@@ -8,7 +8,7 @@ namespace MlOps.Runner.Network;
 /// <summary>The server as the runner sees it: the runner protocol under /api/v1/runner.</summary>
 public sealed class CoordinatorClient(HttpClient http)
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
@@ -42,7 +42,22 @@ public sealed class CoordinatorClient(HttpClient http)
         await EnsureAsync(response, cancellationToken);
     }
 
-    private static async Task EnsureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <summary>Long poll: a job for this runner, or null when none came within the server's wait.</summary>
+    public async Task<JobPayload?> RequestJobAsync(JobRequest request, CancellationToken cancellationToken)
+    {
+        using var response = await http.PostAsJsonAsync("api/v1/runner/jobs/request", request, Json, cancellationToken);
+        if (response.StatusCode == HttpStatusCode.NoContent)
+        {
+            return null;
+        }
+        await EnsureAsync(response, cancellationToken);
+        return await response.Content.ReadFromJsonAsync<JobPayload>(Json, cancellationToken);
+    }
+
+    /// <summary>The calls about one claimed job, authenticated by its job token.</summary>
+    public JobChannel ForJob(JobPayload job) => new(http, job.Id, job.JobToken);
+
+    internal static async Task EnsureAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         if (!response.IsSuccessStatusCode)
         {

@@ -23,7 +23,17 @@ public sealed record Job(
     IReadOnlyDictionary<string, object> Params,
     string CacheKey,
     bool Cacheable,
-    string Client);
+    string Client)
+{
+    /// <summary>Runner tags the job needs (the runs feature copies them to jobs.tags).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary><c>none</c> or <c>bridge</c>.</summary>
+    public string Network { get; init; } = "none";
+
+    /// <summary>Further attempts when the runner is lost: jobs.max_attempts = Retry + 1.</summary>
+    public int Retry { get; init; } = 2;
+}
 
 public sealed record OperationIdentity(string Owner, string Name, string Version, string CommitSha);
 

@@ -92,7 +92,8 @@ public static class PipelineCompiler
             resources.TimeoutSeconds ?? DefaultTimeoutSeconds,
             step.Dependencies,
             parameters.ToDictionary(p => p.Key, p => p.Value.ToObject()),
-            key.Hash(), cacheable, context.EffectiveClient);
+            key.Hash(), cacheable, context.EffectiveClient)
+        { Tags = def.Tags, Network = def.Network, Retry = def.Retry };
     }
 
     private static List<string> Secrets(IReadOnlyList<string> step, IReadOnlyList<string> pipeline) =>

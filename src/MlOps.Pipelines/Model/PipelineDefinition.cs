@@ -48,4 +48,15 @@ public sealed record StepDefinition(
 
     /// <summary>Its <c>uses:</c> did not parse; references to its outputs are not reported again.</summary>
     public bool UsesInvalid { get; init; }
+
+    public const int DefaultRetry = 2;
+
+    /// <summary><c>tags:</c> a runner must have every one of them to take the job.</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary><c>network:</c> none (the default) or bridge; a runner gives bridge only when its operator allows it.</summary>
+    public string Network { get; init; } = "none";
+
+    /// <summary><c>retry:</c> how many more times the job is run when its runner is lost (0 to 5).</summary>
+    public int Retry { get; init; } = DefaultRetry;
 }

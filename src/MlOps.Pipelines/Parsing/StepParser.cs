@@ -6,7 +6,7 @@ namespace MlOps.Pipelines.Parsing;
 internal static class StepParser
 {
     private static readonly string[] Keys =
-        ["uses", "image", "run", "description", "needs", "inputs", "params", "outputs", "resources", "env", "secrets", "cache"];
+        ["uses", "image", "run", "description", "needs", "inputs", "params", "outputs", "resources", "env", "secrets", "cache", "tags", "network", "retry"];
 
     public static StepDefinition? Read(YScalar key, YNode node, NodeReader r)
     {
@@ -70,10 +70,29 @@ internal static class StepParser
         var env = map.Get("env") is { } e ? EnvParser.ReadEnv(e, r, where) : new Dictionary<string, string>();
         var secrets = map.Get("secrets") is { } s ? EnvParser.ReadSecrets(s, r, where) : [];
         var cache = map.Get("cache") is not { } c || r.Bool(c, $"cache of {where}") != false;
+        var tagsNode = map.Get("tags");
+        var tags = tagsNode is not null ? r.StringList(tagsNode, $"tags of {where}") : [];
+        foreach (var (tag, tagNode) in tags.Zip(tagsNode is YSequence ts ? ts.Items : tagsNode is null ? [] : [tagsNode]))
+            if (tag.Length is 0 or > 64 || tag.Any(char.IsWhiteSpace)) r.Errors.Add(tagNode, $"runner tag '{tag}' of {where} is not valid", "1 to 64 characters, no spaces");
+        var network = "none";
+        if (map.Get("network") is { } netNode && r.String(netNode, $"network of {where}") is { } net)
+        {
+            if (net is "none" or "bridge") network = net;
+            else r.Errors.Add(netNode, $"network of {where} must be none or bridge, got '{net}'", "jobs have no network unless they ask for bridge (and the runner allows it)");
+        }
+        int? retry = null;
+        if (map.Get("retry") is { } retryNode)
+        {
+            if (retryNode is YScalar { IsPlain: true } rs && int.TryParse(rs.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 5) retry = n;
+            else r.Errors.Add(retryNode, $"retry of {where} must be a whole number from 0 to 5", "how many more times a job whose runner was lost is run");
+        }
 
         return new StepDefinition(name, key.Line, key.Column, uses, usesNode?.Line ?? key.Line, usesNode?.Column ?? key.Column,
             image, run, needs, inputs, parameters, outputs, resources, env, secrets, cache)
-        { RunLine = runNode?.Line ?? 0, RunColumn = runNode?.Column ?? 0, UsesInvalid = usesNode is not null && uses is null };
+        {
+            RunLine = runNode?.Line ?? 0, RunColumn = runNode?.Column ?? 0, UsesInvalid = usesNode is not null && uses is null,
+            Tags = tags, Network = network, Retry = retry ?? StepDefinition.DefaultRetry,
+        };
     }
 
     private static StepParam ReadParam(YScalar key, YNode value, NodeReader r)

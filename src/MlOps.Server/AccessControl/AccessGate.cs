@@ -79,6 +79,17 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
         }
         var level = caller?.IsAdmin == true ? AccessLevel.Owner : project.Level;
         var seen = Rules.CanSee(project.Visibility, level, caller);
+        if (caller?.Job is { } job)
+        {
+            // A job token reads its own project, and the projects its inputs name as far as the user who
+            // started the run may; every other project looks absent to it and it may never write.
+            (seen, level) = project.ProjectId == job.ProjectId ? (true, (AccessLevel)Math.Max((int)level, (int)AccessLevel.Reporter))
+                : (seen && job.InputProjects.Contains($"{project.NamespaceFullPath}/{project.Path}"), level);
+            if (action != ProjectAction.Read)
+            {
+                level = AccessLevel.None;
+            }
+        }
         var allowed = new ProjectAccess
         {
             ProjectId = project.ProjectId, Path = project.Path, NamespaceId = project.NamespaceId,

@@ -18,7 +18,7 @@ public sealed class RunnerRegistrationTests(RunnerRegistrationTests.Server serve
             new Dictionary<string, string?> { ["Runners:RegistrationToken"] = RegistrationToken };
     }
 
-    private (RunnerService Service, CoordinatorClient Client, RunnerStateStore Store, string Path) NewRunner(string? registrationToken = RegistrationToken)
+    private (RunnerRegistration Service, CoordinatorClient Client, RunnerStateStore Store, string Path) NewRunner(string? registrationToken = RegistrationToken)
     {
         var http = server.CreateClient();
         var client = new CoordinatorClient(http);
@@ -28,7 +28,7 @@ public sealed class RunnerRegistrationTests(RunnerRegistrationTests.Server serve
         {
             Url = http.BaseAddress, RegistrationToken = registrationToken, Name = "gpu-host-test", Tags = "gpu, h100",
         });
-        return (new RunnerService(client, store, settings, NullLogger<RunnerService>.Instance), client, store, path);
+        return (new RunnerRegistration(client, store, settings, NullLogger<RunnerRegistration>.Instance), client, store, path);
     }
 
     [Fact]

@@ -16,10 +16,8 @@ public sealed record GitAccess(ProjectRow Project, AccessLevel Level, Caller? Ca
 /// write_repository. Anonymous callers are always challenged (401) rather than told a private
 /// repository is missing, so that `git` asks for credentials and existence is not revealed.
 /// </summary>
-public sealed class GitAccessResolver(ProjectHandler projects)
+public sealed class GitAccessResolver(ProjectHandler projects, AccessControl.AccessGate gate, ProjectRepository repository)
 {
-    // Job tokens (the runner issue) will authenticate as a Caller limited to one project with
-    // read_repository: add that check here, in one place, when they exist.
     public async Task<GitAccess> ResolveAsync(HttpContext http, GitRoute route, bool write, CancellationToken cancellationToken)
     {
         var caller = http.Caller();
@@ -29,7 +27,23 @@ public sealed class GitAccessResolver(ProjectHandler projects)
         }
         ProjectRow project;
         AccessLevel level;
-        try
+        if (caller?.Job is not null)
+        {
+            // Job tokens are confined by the gate: their own project and their inputs' projects, read only.
+            var decision = await gate.DecideProjectAsync(caller, route.Namespace, route.Project,
+                write ? AccessControl.ProjectAction.Push : AccessControl.ProjectAction.Read, cancellationToken);
+            if (decision.Verdict == AccessControl.AccessVerdict.LooksAbsent)
+            {
+                throw NotFound(caller);
+            }
+            if (decision.Verdict == AccessControl.AccessVerdict.Forbidden)
+            {
+                throw new GitHttpException(StatusCodes.Status403Forbidden, "A job token may only read repositories.");
+            }
+            project = (await repository.FindByIdAsync(decision.Target!.ProjectId, null, cancellationToken))!;
+            level = decision.Level;
+        }
+        else try
         {
             (project, level) = await projects.FindVisibleAsync(caller, route.Namespace, route.Project, cancellationToken);
         }

@@ -10,6 +10,9 @@ public sealed record Caller(long UserId, string Username, bool IsAdmin, IReadOnl
     public const string ScopeClaim = "mlops:scope";
     public const string TokenIdClaim = "mlops:token_id";
 
+    /// <summary>Set when the caller is a running job's token: it may do only what <see cref="JobScope"/> says.</summary>
+    public JobScope? Job { get; init; }
+
     // `api` is the full scope (as in GitLab), and a token that may push may also fetch, since a
     // push negotiates against the refs the server already has.
     public bool HasScope(string scope) =>
@@ -27,7 +30,10 @@ public sealed record Caller(long UserId, string Username, bool IsAdmin, IReadOnl
             principal.Identity.Name!,
             principal.HasClaim(AdminClaim, "true"),
             principal.FindAll(ScopeClaim).Select(c => c.Value).ToHashSet(StringComparer.Ordinal),
-            long.Parse(principal.FindFirstValue(TokenIdClaim)!, System.Globalization.CultureInfo.InvariantCulture));
+            long.Parse(principal.FindFirstValue(TokenIdClaim)!, System.Globalization.CultureInfo.InvariantCulture))
+        {
+            Job = JobTokens.From(principal),
+        };
     }
 }
 

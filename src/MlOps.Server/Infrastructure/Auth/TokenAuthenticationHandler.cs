@@ -30,6 +30,14 @@ public sealed class TokenAuthenticationHandler(
         }
 
         await using var connection = await dataSource.OpenConnectionAsync(Context.RequestAborted);
+        if (token.StartsWith(JobTokens.Prefix, StringComparison.Ordinal))
+        {
+            var jobClaims = await JobTokens.AuthenticateAsync(connection, token, Context.RequestAborted);
+            return jobClaims is null
+                ? AuthenticateResult.Fail("The job token is unknown or its job is not running.")
+                : AuthenticateResult.Success(new AuthenticationTicket(
+                    new ClaimsPrincipal(new ClaimsIdentity(jobClaims, SchemeName, ClaimTypes.Name, ClaimTypes.Role)), SchemeName));
+        }
         var row = await connection.QuerySingleOrDefaultAsync<TokenRow>(new CommandDefinition(
             """
             SELECT t.id AS token_id, t.scopes, t.expires_at, t.revoked_at, t.last_used_at,
@@ -82,6 +90,10 @@ public sealed class TokenAuthenticationHandler(
 
     internal static (string? Token, string? BasicUser) ReadCredentials(HttpRequest request)
     {
+        if (request.Headers.TryGetValue(JobTokens.Header, out var jobToken) && !string.IsNullOrWhiteSpace(jobToken))
+        {
+            return (jobToken.ToString().Trim(), null);
+        }
         if (request.Headers.TryGetValue("PRIVATE-TOKEN", out var privateToken) && !string.IsNullOrWhiteSpace(privateToken))
         {
             return (privateToken.ToString().Trim(), null);

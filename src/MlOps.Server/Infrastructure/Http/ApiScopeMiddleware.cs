@@ -11,7 +11,12 @@ public sealed class ApiScopeMiddleware(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context)
     {
-        if (context.Request.Path.StartsWithSegments("/api") && context.Caller() is { } caller && !caller.HasScope(Scopes.Api))
+        if (context.Request.Path.StartsWithSegments("/api") && context.Caller() is { Job: not null }
+            && !context.Request.Path.StartsWithSegments("/api/v1/runner/jobs"))
+        {
+            throw new ForbiddenException("A job token may only be used for its own job's runner calls and to read repositories.");
+        }
+        if (context.Request.Path.StartsWithSegments("/api") && context.Caller() is { Job: null } caller && !caller.HasScope(Scopes.Api))
         {
             throw new ForbiddenException("This token lacks the 'api' scope.");
         }

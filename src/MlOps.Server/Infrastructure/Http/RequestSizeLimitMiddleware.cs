@@ -10,6 +10,9 @@ public sealed class HttpLimitsOptions
     public long MaxApiBodyBytes { get; set; } = 1024 * 1024;
 }
 
+/// <summary>Endpoint metadata: this endpoint takes a raw body up to <see cref="MaxBytes"/> instead of the API's JSON limit.</summary>
+public sealed record RawBodyLimit(long MaxBytes);
+
 /// <summary>
 /// Kestrel's limit is one number for the whole server, but pack files and LFS objects are large
 /// while API bodies are small: API requests get the small limit here. A declared length over the
@@ -21,7 +24,8 @@ public sealed class RequestSizeLimitMiddleware(RequestDelegate next, IOptions<Ht
     {
         if (context.Request.Path.StartsWithSegments("/api"))
         {
-            var limit = options.Value.MaxApiBodyBytes;
+            // Streams (job logs, artifacts) declare their own, larger limit on their endpoint.
+            var limit = context.GetEndpoint()?.Metadata.GetMetadata<RawBodyLimit>()?.MaxBytes ?? options.Value.MaxApiBodyBytes;
             if (context.Request.ContentLength > limit)
             {
                 throw TooLarge(limit);

@@ -1,0 +1,34 @@
+using MlOps.Runner.Usage;
+
+namespace MlOps.Runner.Executors;
+
+/// <summary>What an executor runs: one job's command in its workspace, with its limits.</summary>
+public sealed record ExecutionRequest(
+    long JobId,
+    string Image,
+    IReadOnlyList<string> Argv,
+    IReadOnlyDictionary<string, string> Env,
+    string Workspace,
+    IReadOnlyList<string> GpuUuids,
+    double Cpus,
+    long MemoryBytes,
+    bool Network);
+
+/// <summary>How the command ended: its exit code, or null when it was stopped (timeout, cancel) or could not start.</summary>
+public sealed record ExecutionResult(int? ExitCode, string? Error = null);
+
+/// <summary>
+/// A backend that runs jobs (Docker, plain processes). It streams output to <paramref name="output"/>
+/// as it comes, feeds <paramref name="usage"/> with samples, and when <paramref name="stop"/>
+/// fires (timeout, cancel, shutdown) stops the job within seconds and returns.
+/// </summary>
+public interface IExecutor
+{
+    string Name { get; }
+
+    Task<ExecutionResult> RunAsync(ExecutionRequest request, Func<ReadOnlyMemory<byte>, ValueTask> output, UsageMeter usage,
+        CancellationToken stop);
+
+    /// <summary>Removes what an earlier run of this runner left behind (a crash, kill -9).</summary>
+    Task CleanUpLeftoversAsync(CancellationToken cancellationToken);
+}
