@@ -27,6 +27,29 @@ public sealed class StatementCalculatorTests
     }
 
     [Fact]
+    public void Build_GpuUsageUnderNvidiaSmiName_PricedByThePipelineModelName()
+    {
+        var prices = new PriceBook([new PriceRow(1, null, Resource.Gpu, "h100", 3.60m, new DateOnly(2026, 1, 1)),
+            new PriceRow(2, null, Resource.Gpu, "h100 mig 1g.10gb", 0.36m, new DateOnly(2026, 1, 1)),
+            new PriceRow(3, null, Resource.Gpu, "", 1.00m, new DateOnly(2026, 1, 1))]);
+        UsageDay Gpu(string device) => new(new DateOnly(2026, 11, 2), 1, "acme/p", "train", Resource.Gpu, device, 3600);
+
+        var statement = StatementCalculator.Build("acme", 7, November,
+            [Gpu("NVIDIA H100 80GB HBM3"), Gpu("NVIDIA H100 80GB HBM3 MIG 1g.10gb"), Gpu("NVIDIA L40S")], prices, "EUR");
+
+        Assert.Equal([3.60m, 0.36m, 1.00m], statement.Lines.OrderBy(l => l.Detail, StringComparer.Ordinal).Select(l => l.Amount));
+    }
+
+    [Theory]
+    [InlineData("h100", "NVIDIA H100 80GB HBM3", true)]
+    [InlineData("h100", "NVIDIA H100 80GB HBM3 MIG 1g.10gb", false)]
+    [InlineData("h100 mig 1g.10gb", "NVIDIA H100 80GB HBM3 MIG 1g.10gb", true)]
+    [InlineData("h200", "NVIDIA H100 80GB HBM3", false)]
+    [InlineData("rtx 4080", "NVIDIA GeForce RTX 4080", true)]
+    public void GpuModelMatches_SameRuleAsTheRunner(string model, string device, bool expected) =>
+        Assert.Equal(expected, PriceBook.GpuModelMatches(model, device));
+
+    [Fact]
     public void Build_OneGigabyteStoredAllMonth_IsOneGigabyteMonth()
     {
         var rows = Enumerable.Range(1, 30).Select(d =>
