@@ -9,19 +9,20 @@ using MlOps.Server.Features.Health;
 using MlOps.Server.Features.Lfs;
 using MlOps.Server.Features.Lint;
 using MlOps.Server.Features.Members;
-using MlOps.Server.Features.Namespaces;
 using MlOps.Server.Features.Projects;
-using MlOps.Server.Features.PushEvents;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Features.Runners;
 using MlOps.Server.Features.Tokens;
 using MlOps.Server.Features.Users;
+using MlOps.Server.Git;
 using MlOps.Server.Infrastructure;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.BackgroundJobs;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
+using MlOps.Server.Namespaces;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddMlOpsEnvironment();
@@ -39,6 +40,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
 });
 builder.Services.AddOptions<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.Section);
+builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section);
 builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 // Git pushes and LFS uploads are large; the API's own small limit is applied per path.
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
@@ -50,19 +52,23 @@ builder.Services.AddAuthorization();
 builder.Services.AddTelemetry();
 
 builder.Services.AddDatabase();
-builder.Services.AddAccessGate();
 builder.Services.AddSingleton<AuditLog>();
+// The core every feature may use: the access gate, namespaces, Git and LFS storage.
+builder.Services.AddAccessGate();
 builder.Services.AddNamespaces();
+builder.Services.AddGitStorage();
+
+// The features; none of them uses another's handler or tables.
 builder.Services.AddUsers();
 builder.Services.AddTokens();
 builder.Services.AddMembers();
 builder.Services.AddGroups();
 builder.Services.AddProjects();
 builder.Services.AddRepositories();
-builder.Services.AddPushEvents();
 builder.Services.AddGitHttp();
 builder.Services.AddLfs();
 builder.Services.AddGitLab();
+builder.Services.AddAudit();
 builder.Services.AddLint();
 builder.Services.AddRunners();
 builder.Services.AddBackgroundJobs(builder.Configuration);
@@ -86,12 +92,14 @@ api.MapUserEndpoints();
 api.MapTokenEndpoints();
 api.MapGroupEndpoints();
 api.MapProjectEndpoints();
+api.MapMemberEndpoints();
 api.MapRepositoryEndpoints();
 api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
 api.MapLintEndpoints();
 api.MapRunnerEndpoints();
 app.MapGitHttp();
+app.MapLfs();
 
 app.Run();
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using MlOps.Server.Features.PushEvents;
+using MlOps.Server.Git;
 
 namespace MlOps.Server.Features.GitLab;
 

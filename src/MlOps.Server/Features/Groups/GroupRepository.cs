@@ -1,5 +1,5 @@
 using Dapper;
-using MlOps.Server.Features.Namespaces;
+using MlOps.Server.Namespaces;
 using MlOps.Server.Infrastructure.Http;
 using Npgsql;
 

@@ -1,7 +1,6 @@
 using Dapper;
 using Microsoft.Extensions.Options;
-using MlOps.Server.Features.Audit;
-using MlOps.Server.Features.Tokens;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using Npgsql;
 
@@ -21,7 +20,7 @@ public sealed class BootstrapOptions
 /// On the first start, creates the `admin` user. Its token comes from configuration, or is made
 /// up and printed once to the console (never to the log, which may be shipped elsewhere).
 /// </summary>
-public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepository users, TokenRepository tokens, AuditLog audit,
+public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepository users, AuditLog audit,
     IOptions<BootstrapOptions> options, ILogger<AdminBootstrapper> logger) : IHostedService
 {
     public const string AdminUsername = "admin";
@@ -51,7 +50,7 @@ public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepositor
             if (configured is null)
             {
                 printed = TokenHasher.NewPersonalToken();
-                await tokens.InsertAsync(transaction, admin.Id, "bootstrap", printed, Scopes.All, null, cancellationToken);
+                await PersonalTokens.InsertAsync(transaction, admin.Id, "bootstrap", printed, Scopes.All, null, cancellationToken);
             }
             logger.LogInformation("Created the bootstrap administrator {Username}", AdminUsername);
         }
@@ -68,10 +67,10 @@ public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepositor
             {
                 logger.LogInformation("Revoked {Count} earlier configured bootstrap token(s)", revoked);
             }
-            if (!await TokenRepository.ExistsAsync(transaction, configured, cancellationToken))
+            if (!await PersonalTokens.ExistsAsync(transaction, configured, cancellationToken))
             {
                 // The operator chose this token: showing its first characters would give away part of it.
-                await tokens.InsertAsync(transaction, adminId.Value, ConfiguredTokenName, configured, Scopes.All, null,
+                await PersonalTokens.InsertAsync(transaction, adminId.Value, ConfiguredTokenName, configured, Scopes.All, null,
                     cancellationToken, displayPrefix: "(env)");
                 logger.LogInformation("Registered the configured bootstrap token for {Username}", AdminUsername);
             }

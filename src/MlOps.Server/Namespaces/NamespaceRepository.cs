@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace MlOps.Server.Features.Namespaces;
+namespace MlOps.Server.Namespaces;
 
 public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
 {

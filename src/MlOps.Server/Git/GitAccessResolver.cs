@@ -1,25 +1,26 @@
-using MlOps.Server.Features.Projects;
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.AccessControl;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
 
-namespace MlOps.Server.Features.GitHttp;
+namespace MlOps.Server.Git;
 
-public sealed record GitAccess(ProjectRow Project, AccessLevel Level, Caller? Caller)
+public sealed record GitAccess(ProjectAccess Project, Caller? Caller)
 {
+    public AccessLevel Level => Project.Level;
+
     public string PusherName => Caller?.Username ?? "anonymous";
 }
 
 /// <summary>
-/// Who may fetch and push over Git HTTP and LFS. Reading needs what seeing the project needs
-/// (reporter for private ones) and the read_repository scope; pushing needs developer and
-/// write_repository. Anonymous callers are always challenged (401) rather than told a private
-/// repository is missing, so that `git` asks for credentials and existence is not revealed.
+/// The gate's answer in the Git protocols' terms, for smart HTTP and LFS alike. Reading needs
+/// <see cref="ProjectAction.Read"/> and the read_repository scope; pushing needs
+/// <see cref="ProjectAction.Push"/> and write_repository. Anonymous callers are always challenged
+/// (401) rather than told a private repository is missing, so that `git` asks for credentials and
+/// existence is not revealed; a signed-in caller who may not see the project gets the same 404 as
+/// for a project that does not exist.
 /// </summary>
-public sealed class GitAccessResolver(ProjectHandler projects)
+public sealed class GitAccessResolver(AccessGate gate)
 {
-    // Job tokens (the runner issue) will authenticate as a Caller limited to one project with
-    // read_repository: add that check here, in one place, when they exist.
     public async Task<GitAccess> ResolveAsync(HttpContext http, GitRoute route, bool write, CancellationToken cancellationToken)
     {
         var caller = http.Caller();
@@ -27,22 +28,19 @@ public sealed class GitAccessResolver(ProjectHandler projects)
         {
             throw NotFound(caller);
         }
-        ProjectRow project;
-        AccessLevel level;
-        try
-        {
-            (project, level) = await projects.FindVisibleAsync(caller, route.Namespace, route.Project, cancellationToken);
-        }
-        catch (NotFoundException)
+        var decision = await gate.DecideProjectAsync(caller, route.Namespace, route.Project,
+            write ? ProjectAction.Push : ProjectAction.Read, cancellationToken);
+        if (decision.Verdict == AccessVerdict.LooksAbsent)
         {
             throw NotFound(caller);
         }
+        var project = decision.Target!;
         if (project.GitBackend != EmbeddedGitBackend.KindName)
         {
             throw new GitHttpException(StatusCodes.Status404NotFound,
                 $"The repository of '{project.FullPath}' is hosted on {project.GitBackend}; clone it from there.");
         }
-        if (write && level < AccessLevel.Developer)
+        if (decision.Verdict == AccessVerdict.Forbidden)
         {
             throw caller is null
                 ? Challenge()
@@ -54,7 +52,7 @@ public sealed class GitAccessResolver(ProjectHandler projects)
         {
             throw new GitHttpException(StatusCodes.Status403Forbidden, $"Your token lacks the '{scope}' scope.");
         }
-        return new GitAccess(project, level, caller);
+        return new GitAccess(project, caller);
     }
 
     private static GitHttpException NotFound(Caller? caller) => caller is null
