@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Audit;
 using MlOps.Server.Features.GitHttp;
@@ -17,7 +15,6 @@ using MlOps.Server.Features.Users;
 using MlOps.Server.Git;
 using MlOps.Server.Infrastructure;
 using MlOps.Server.Infrastructure.Audit;
-using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.BackgroundJobs;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
@@ -27,28 +24,12 @@ using MlOps.Server.Namespaces;
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddMlOpsEnvironment();
 
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddHttpContextAccessor();
-builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-    context.ProblemDetails.Extensions["trace_id"] = context.HttpContext.TraceIdentifier);
-builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-builder.Services.ConfigureHttpJsonOptions(o =>
-{
-    o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-    o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
-});
-builder.Services.AddOptions<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.Section);
+builder.Services.AddHttpApi();
 builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section);
 builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 // Git pushes and LFS uploads are large; the API's own small limit is applied per path.
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 builder.Services.AddOpenApi();
-builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
-    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(
-        TokenAuthenticationHandler.SchemeName, null);
-builder.Services.AddAuthorization();
 builder.Services.AddTelemetry();
 
 builder.Services.AddDatabase();
@@ -75,13 +56,7 @@ builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseAuthentication();
-app.UseMiddleware<RejectFailedCredentialsMiddleware>();
-app.UseMiddleware<ApiScopeMiddleware>();
-app.UseMiddleware<RequestSizeLimitMiddleware>();
-app.UseAuthorization();
+app.UseHttpApi();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealthEndpoints();

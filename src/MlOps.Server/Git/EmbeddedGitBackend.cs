@@ -45,7 +45,7 @@ public sealed class EmbeddedGitBackend(RepositoryPaths paths, ILogger<EmbeddedGi
 
     public Task SyncAsync(long projectId, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    // Embedded projects show statuses in our own UI (the pipelines issue); nothing to send.
+    // Embedded projects show statuses in the server's own API and UI; there is no host to send them to.
     public Task SetCommitStatusAsync(long projectId, CommitStatus status, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void DeleteLocal(long projectId) => DeleteDirectory(paths.Embedded(projectId), logger);

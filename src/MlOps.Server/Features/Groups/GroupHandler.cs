@@ -119,7 +119,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, AccessGate gate, G
                 throw new ValidationException("visibility", $"A subgroup cannot be more visible than its parent ({parent.Visibility}).");
             }
         }
-        if (await GroupRepository.WidestChildVisibilityAsync(transaction, group.Id, cancellationToken) is { } widest
+        if (await NamespaceRepository.WidestChildVisibilityAsync(transaction, group.Id, cancellationToken) is { } widest
             && Rules.Rank(widest) > Rules.Rank(visibility))
         {
             throw new ValidationException("visibility", $"A subgroup or project in this group is {widest}; make it less visible first.");
