@@ -1,4 +1,3 @@
-using Dapper;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
@@ -33,12 +32,9 @@ public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepositor
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Two replicas starting together must not both create the admin.
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)",
-            new { key = BootstrapLockKey }, transaction, cancellationToken: cancellationToken));
+        await UserRepository.LockAsync(transaction, BootstrapLockKey, cancellationToken);
 
-        var adminId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "SELECT id FROM users WHERE lower(username) = @AdminUsername", new { AdminUsername }, transaction,
-            cancellationToken: cancellationToken));
+        var adminId = await UserRepository.FindIdAsync(transaction, AdminUsername, cancellationToken);
         string? printed = null;
         if (adminId is null)
         {
@@ -57,12 +53,8 @@ public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepositor
         if (configured is not null)
         {
             // A changed MLOPS_ADMIN_TOKEN is a rotation: the one it replaces stops working.
-            var hash = TokenHasher.Hash(configured);
-            var revoked = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE personal_access_tokens SET revoked_at = now()
-                WHERE user_id = @adminId AND name = @ConfiguredTokenName AND token_hash <> @hash AND revoked_at IS NULL
-                """, new { adminId, ConfiguredTokenName, hash }, transaction, cancellationToken: cancellationToken));
+            var revoked = await PersonalTokens.RevokeOthersNamedAsync(transaction, adminId.Value, ConfiguredTokenName, configured,
+                cancellationToken);
             if (revoked > 0)
             {
                 logger.LogInformation("Revoked {Count} earlier configured bootstrap token(s)", revoked);

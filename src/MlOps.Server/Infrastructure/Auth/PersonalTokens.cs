@@ -34,6 +34,15 @@ public static class PersonalTokens
             },
             transaction, cancellationToken: cancellationToken));
 
+    /// <summary>Revokes the user's live tokens of that name other than <paramref name="keep"/>; returns how many.</summary>
+    public static Task<int> RevokeOthersNamedAsync(NpgsqlTransaction transaction, long userId, string name, string keep,
+        CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE personal_access_tokens SET revoked_at = now()
+            WHERE user_id = @userId AND name = @name AND token_hash <> @hash AND revoked_at IS NULL
+            """, new { userId, name, hash = TokenHasher.Hash(keep) }, transaction, cancellationToken: cancellationToken));
+
     public static Task<bool> ExistsAsync(NpgsqlTransaction transaction, string token, CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM personal_access_tokens WHERE token_hash = @hash)",
