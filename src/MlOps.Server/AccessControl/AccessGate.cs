@@ -77,6 +77,7 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
         {
             return new AccessDecision<ProjectAccess>(AccessVerdict.LooksAbsent, null, AccessLevel.None, action.Needs());
         }
+        var needed = action.Needs(project.Visibility);
         var level = caller?.IsAdmin == true ? AccessLevel.Owner : project.Level;
         var seen = Rules.CanSee(project.Visibility, level, caller);
         var allowed = new ProjectAccess
@@ -86,8 +87,8 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
             ClientPath = project.ClientPath, Visibility = project.Visibility, DefaultBranch = project.DefaultBranch,
             GitBackend = project.GitBackend, Level = level,
         };
-        var verdict = !seen ? AccessVerdict.LooksAbsent : level >= action.Needs() ? AccessVerdict.Allowed : AccessVerdict.Forbidden;
-        return new AccessDecision<ProjectAccess>(verdict, verdict == AccessVerdict.LooksAbsent ? null : allowed, level, action.Needs());
+        var verdict = !seen ? AccessVerdict.LooksAbsent : level >= needed ? AccessVerdict.Allowed : AccessVerdict.Forbidden;
+        return new AccessDecision<ProjectAccess>(verdict, verdict == AccessVerdict.LooksAbsent ? null : allowed, level, needed);
     }
 
     /// <summary>

@@ -44,8 +44,9 @@ public sealed class GitAccessResolver(AccessGate gate)
         {
             throw caller is null
                 ? Challenge()
-                : new GitHttpException(StatusCodes.Status403Forbidden,
-                    $"You are not allowed to push code to '{project.FullPath}': it needs the developer role or higher.");
+                : new GitHttpException(StatusCodes.Status403Forbidden, write
+                    ? $"You are not allowed to push code to '{project.FullPath}': it needs the developer role or higher."
+                    : $"You are not allowed to read the repository of '{project.FullPath}': it needs the reporter role or higher.");
         }
         var scope = write ? Scopes.WriteRepository : Scopes.ReadRepository;
         if (caller is not null && !caller.HasScope(scope))

@@ -70,4 +70,28 @@ public sealed class FirstPushTests(GitServer server) : IClassFixture<GitServer>,
         Assert.NotEqual(0, push.ExitCode);
         Assert.Contains("You are not allowed to push to the protected branch 'release'", push.Stderr);
     }
+
+    [Fact]
+    public async Task Clone_GuestOfPrivateProject_SeesTheProjectButNotItsRepository()
+    {
+        var repo = await server.ArrangeAsync();
+        var work = await git.InitAsync("work");
+        await git.OkAsync(work, "push", "-q", server.Url(repo, GitServer.Maintainer), "main");
+        var guest = "guest" + Guid.NewGuid().ToString("N")[..8];
+        var token = await server.CreateUserAsync(guest);
+        using (var admin = server.Admin())
+        {
+            await MlOpsServer.Ensure(await admin.PostAsJsonAsync($"/api/v1/groups/{repo[..repo.IndexOf('/')]}/members",
+                new { username = guest, role = "guest" }));
+        }
+        using var api = server.As(token);
+
+        var project = await api.GetAsync(GitServer.Api(repo));
+        var clone = await git.RunAsync(null, "clone", GitCli.Url(server.BaseAddress, repo, guest, token), "guest");
+
+        Assert.Equal(HttpStatusCode.OK, project.StatusCode);
+        Assert.Equal("guest", (await MlOpsServer.Read(project)).GetProperty("your_role").GetString());
+        Assert.NotEqual(0, clone.ExitCode);
+        Assert.Contains("it needs the reporter role or higher", clone.Stderr);
+    }
 }

@@ -25,7 +25,7 @@ public static class MemberEndpoints
         });
         MapMembers(api.MapGroup("/projects/{namespace}/{project}/members").WithTags("Projects"), async (http, gate, caller, ct) =>
         {
-            var project = await gate.ProjectAsync(caller, Route(http, "namespace"), Route(http, "project"), ProjectAction.Read, ct);
+            var project = await gate.ProjectAsync(caller, Route(http, "namespace"), Route(http, "project"), ProjectAction.View, ct);
             return (new MembershipTarget(MembershipKind.Project, project.ProjectId, project.FullPath, project.NamespaceId, project.ProjectId),
                 project.Level, $"/api/v1/projects/{Uri.EscapeDataString(project.NamespaceFullPath)}/{project.Path}/members");
         });

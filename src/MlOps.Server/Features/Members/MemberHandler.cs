@@ -103,7 +103,7 @@ public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository 
     private static AccessLevel ParseRole(string? role) =>
         AccessLevels.TryParseRole(role, out var level)
             ? level
-            : throw new ValidationException("role", "role must be one of: reporter, developer, maintainer, owner.");
+            : throw new ValidationException("role", "role must be one of: guest, reporter, developer, maintainer, owner.");
 
     private static void RequireOwnerToTouchOwners(AccessLevel callerLevel, AccessLevel level)
     {

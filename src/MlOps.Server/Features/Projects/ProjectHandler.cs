@@ -77,7 +77,7 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, AccessGate gate,
 
     public async Task<ProjectResponse> GetAsync(Caller? caller, string namespacePath, string path, CancellationToken cancellationToken)
     {
-        var (project, level) = await FindAsync(caller, namespacePath, path, ProjectAction.Read, cancellationToken);
+        var (project, level) = await FindAsync(caller, namespacePath, path, ProjectAction.View, cancellationToken);
         return project.ToResponse(level);
     }
 
