@@ -27,6 +27,7 @@ builder.Configuration.AddMlOpsEnvironment();
 builder.Services.AddHttpApi();
 builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section);
 builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddUploadTemporaries();
 // Git pushes and LFS uploads are large; the API's own small limit is applied per path.
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 builder.Services.AddOpenApi();

@@ -141,7 +141,7 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Fixture fixture) : IClas
         ["DELETE protected branch"] = new("DELETE", "/api/v1/projects/{g}/p/protected_branches/main", null, [401, 404, 403, 403, 403, 204, 204, 204],
             [401, 403, 403, 403, 403, 204, 204, 204]),
         ["GET push events"] = new("GET", "/api/v1/projects/{g}/p/push_events", null, [404, 404, 403, 200, 200, 200, 200, 200],
-            [401, 403, 403, 200, 200, 200, 200, 200]),
+            [200, 200, 200, 200, 200, 200, 200, 200]),
         // The link's settings are for maintainers, like changing them; an unlinked project has none (404).
         ["GET gitlab link"] = new("GET", "/api/v1/projects/{g}/p/gitlab", null, [404, 404, 403, 403, 403, 404, 404, 404],
             [401, 403, 403, 403, 403, 404, 404, 404]),

@@ -119,8 +119,8 @@ public sealed class RepositoryHandler(AccessGate gate, GitBackends backends, Rep
     public async Task<Page<PushEventResponse>> PushEventsAsync(Caller? caller, string ns, string path, PageRequest page,
         CancellationToken ct)
     {
+        // Like branches and commits: whoever can read the project (anonymous callers on a public one).
         var project = await gate.ProjectAsync(caller, ns, path, ProjectAction.Read, ct);
-        AccessGate.Require(project.Level, AccessLevel.Reporter, caller, "read push events");
         var rows = await pushEvents.ListAsync(project.ProjectId, page.After ?? 0, page.FetchLimit, ct);
         return page.ToPage(rows, r => r.Id, r => new PushEventResponse(r.Id, r.Source, r.Ref, r.BeforeSha, r.AfterSha, r.PusherId,
             r.PusherUsername, r.CreatedAt));

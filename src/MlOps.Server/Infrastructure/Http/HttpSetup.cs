@@ -29,11 +29,13 @@ public static class HttpSetup
         return services;
     }
 
-    /// <summary>The middleware every request passes, in order: problems, who is calling, what their token may do, body size.</summary>
+    /// <summary>The middleware every request passes, in order: problems, text and media-type checks, who is calling, what their token may do, body size.</summary>
     public static WebApplication UseHttpApi(this WebApplication app)
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<RequestTextGuardMiddleware>();
+        app.UseMiddleware<UnsupportedMediaTypeMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<RejectFailedCredentialsMiddleware>();
         app.UseMiddleware<ApiScopeMiddleware>();
