@@ -1,5 +1,6 @@
 using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Audit;
+using MlOps.Server.Features.Billing;
 using MlOps.Server.Features.GitHttp;
 using MlOps.Server.Features.GitLab;
 using MlOps.Server.Features.Groups;
@@ -11,6 +12,7 @@ using MlOps.Server.Features.Projects;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Features.Runners;
 using MlOps.Server.Features.Tokens;
+using MlOps.Server.Features.Usage;
 using MlOps.Server.Features.Users;
 using MlOps.Server.Git;
 using MlOps.Server.Infrastructure;
@@ -20,6 +22,7 @@ using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
 using MlOps.Server.Namespaces;
+using MlOps.Server.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddMlOpsEnvironment();
@@ -39,6 +42,7 @@ builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddAccessGate();
 builder.Services.AddNamespaces();
 builder.Services.AddGitStorage();
+builder.Services.AddQuotas();
 
 // The features; none of them uses another's handler or tables.
 builder.Services.AddUsers();
@@ -53,6 +57,8 @@ builder.Services.AddGitLab();
 builder.Services.AddAudit();
 builder.Services.AddLint();
 builder.Services.AddRunners();
+builder.Services.AddUsage();
+builder.Services.AddBilling();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -74,6 +80,7 @@ api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
 api.MapLintEndpoints();
 api.MapRunnerEndpoints();
+api.MapBillingEndpoints();
 app.MapGitHttp();
 app.MapLfs();
 

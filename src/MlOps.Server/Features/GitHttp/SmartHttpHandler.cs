@@ -5,13 +5,14 @@ using MlOps.Server.AccessControl;
 using MlOps.Server.Git;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Namespaces;
+using MlOps.Server.Quotas;
 
 namespace MlOps.Server.Features.GitHttp;
 
 /// <summary>Git smart HTTP (gitprotocol-http(5)): ref advertisement, fetch and push.</summary>
 public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedGitBackend embedded, GitServiceRunner runner,
     ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, ProjectStore projects, LfsRepository lfs,
-    RepositoryHousekeeping housekeeping, ILogger<SmartHttpHandler> logger)
+    RepositoryHousekeeping housekeeping, StorageQuotaCheck storageQuota, ILogger<SmartHttpHandler> logger)
 {
     private const int MaxCommandBytes = 4 * 1024 * 1024;
 
@@ -65,6 +66,12 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         environment[PushPolicyHook.ProtectedRefsVariable] = string.Join(' ', protectedNames.Select(n => "refs/heads/" + n));
         environment[PushPolicyHook.MaintainerVariable] = granted.Level >= AccessLevel.Maintainer ? "1" : "0";
         environment[PushPolicyHook.DefaultBranchVariable] = "refs/heads/" + granted.Project.DefaultBranch;
+        if (await storageQuota.RoomAsync(granted.Project.ProjectId, cancellationToken) is { } room)
+        {
+            environment[PushPolicyHook.StorageLeftVariable] = Math.Max(0, room.Left).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            environment[PushPolicyHook.StorageRefusalVariable] = room.Refusal(room.Left > 0
+                ? $"this push adds more than the {ByteSize.Format(room.Left)} left" : "this push adds data");
+        }
         PushPolicyHook.Install(path);
         // What the refs reached before: the new commits' LFS pointers are what lies beyond.
         var refsBefore = await RefTipsAsync(path, cancellationToken);
