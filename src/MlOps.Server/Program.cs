@@ -1,5 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Audit;
 using MlOps.Server.Features.Billing;
@@ -10,9 +8,7 @@ using MlOps.Server.Features.Health;
 using MlOps.Server.Features.Lfs;
 using MlOps.Server.Features.Lint;
 using MlOps.Server.Features.Members;
-using MlOps.Server.Features.Namespaces;
 using MlOps.Server.Features.Projects;
-using MlOps.Server.Features.PushEvents;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Features.JobOutputs;
 using MlOps.Server.Features.Runners;
@@ -21,56 +17,47 @@ using MlOps.Server.Features.Secrets;
 using MlOps.Server.Features.Tokens;
 using MlOps.Server.Features.Usage;
 using MlOps.Server.Features.Users;
+using MlOps.Server.Git;
 using MlOps.Server.Infrastructure;
-using MlOps.Server.Infrastructure.Auth;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.BackgroundJobs;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
+using MlOps.Server.Namespaces;
 using MlOps.Server.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddMlOpsEnvironment();
 
-builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddHttpContextAccessor();
-builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
-    context.ProblemDetails.Extensions["trace_id"] = context.HttpContext.TraceIdentifier);
-builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
-builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-builder.Services.ConfigureHttpJsonOptions(o =>
-{
-    o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-    o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
-    o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
-});
-builder.Services.AddOptions<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.Section);
+builder.Services.AddHttpApi();
+builder.Services.AddOptions<ServerOptions>().BindConfiguration(ServerOptions.Section);
 builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddUploadTemporaries();
 // Git pushes and LFS uploads are large; the API's own small limit is applied per path.
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 builder.Services.AddOpenApi();
-builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
-    .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(
-        TokenAuthenticationHandler.SchemeName, null);
-builder.Services.AddAuthorization();
 builder.Services.AddTelemetry();
 
 builder.Services.AddDatabase();
-builder.Services.AddAccessGate();
-builder.Services.AddQuotas();
 builder.Services.AddSingleton<AuditLog>();
+// The core every feature may use: the access gate, namespaces, Git and LFS storage.
+builder.Services.AddAccessGate();
 builder.Services.AddNamespaces();
+builder.Services.AddGitStorage();
+builder.Services.AddQuotas();
+
+// The features; none of them uses another's handler or tables.
 builder.Services.AddUsers();
 builder.Services.AddTokens();
 builder.Services.AddMembers();
 builder.Services.AddGroups();
 builder.Services.AddProjects();
 builder.Services.AddRepositories();
-builder.Services.AddPushEvents();
 builder.Services.AddGitHttp();
 builder.Services.AddLfs();
 builder.Services.AddGitLab();
+builder.Services.AddAudit();
 builder.Services.AddLint();
 builder.Services.AddRunners();
 builder.Services.AddRunnerJobs();
@@ -82,15 +69,7 @@ builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
-app.UseMiddleware<RequestTextGuardMiddleware>();
-app.UseMiddleware<UnsupportedMediaTypeMiddleware>();
-app.UseAuthentication();
-app.UseMiddleware<RejectFailedCredentialsMiddleware>();
-app.UseMiddleware<ApiScopeMiddleware>();
-app.UseMiddleware<RequestSizeLimitMiddleware>();
-app.UseAuthorization();
+app.UseHttpApi();
 
 app.MapOpenApi("/openapi/{documentName}.json");
 app.MapHealthEndpoints();
@@ -101,6 +80,7 @@ api.MapUserEndpoints();
 api.MapTokenEndpoints();
 api.MapGroupEndpoints();
 api.MapProjectEndpoints();
+api.MapMemberEndpoints();
 api.MapRepositoryEndpoints();
 api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
@@ -112,6 +92,7 @@ api.MapJobOutputEndpoints();
 api.MapSecretEndpoints();
 api.MapBillingEndpoints();
 app.MapGitHttp();
+app.MapLfs();
 
 app.Run();
 

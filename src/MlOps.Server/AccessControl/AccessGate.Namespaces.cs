@@ -11,6 +11,28 @@ public sealed partial class AccessGate
         CancellationToken cancellationToken)
     {
         var path = Names.DecodePath(fullPath);
+        return Enforce(await DecideNamespaceAsync(caller, path, action, cancellationToken), caller, NamespaceAccess.Describe(action),
+            $"Namespace '{path}' not found.");
+    }
+
+    /// <summary>As <see cref="NamespaceAsync"/> for groups only: a user's namespace looks absent here.</summary>
+    public async Task<NamespaceAccess> GroupAsync(Caller? caller, string fullPath, NamespaceAction action,
+        CancellationToken cancellationToken)
+    {
+        var path = Names.DecodePath(fullPath);
+        var decision = await DecideNamespaceAsync(caller, path, action, cancellationToken);
+        if (decision.Target is { IsGroup: false })
+        {
+            decision = decision with { Verdict = AccessVerdict.LooksAbsent, Target = null };
+        }
+        return Enforce(decision, caller, NamespaceAccess.Describe(action), $"Group '{path}' not found.");
+    }
+
+    /// <summary>The verdict on a namespace without throwing, for handlers that answer "not found" as bad input (a parent, a target namespace).</summary>
+    public async Task<AccessDecision<NamespaceAccess>> DecideNamespaceAsync(Caller? caller, string fullPath, NamespaceAction action,
+        CancellationToken cancellationToken)
+    {
+        var path = Names.DecodePath(fullPath);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<NamespaceAccessRow>(new CommandDefinition(
             """
@@ -20,28 +42,23 @@ public sealed partial class AccessGate
                                       WHERE m.user_id = @userId AND m.namespace_id IN (n.id, n.parent_id)), 0)) AS level
             FROM namespaces n WHERE lower(n.full_path) = lower(@path)
             """, new { path, userId = caller?.UserId ?? 0 }, cancellationToken: cancellationToken));
-        var notFound = $"Namespace '{path}' not found.";
         if (row is null)
         {
-            throw new NotFoundException(notFound);
+            return new AccessDecision<NamespaceAccess>(AccessVerdict.LooksAbsent, null, AccessLevel.None, AccessLevel.None);
         }
         var level = caller?.IsAdmin == true ? AccessLevel.Owner : (AccessLevel)row.Level;
+        var needed = NamespaceAccess.Needs(action, row.Kind == "group");
         if (!Rules.CanSee(row.Visibility, level, caller))
         {
-            throw new NotFoundException(notFound);
+            return new AccessDecision<NamespaceAccess>(AccessVerdict.LooksAbsent, null, level, needed);
         }
-        var needed = NamespaceAccess.Needs(action, row.Kind == "group");
-        if (level < needed)
-        {
-            throw caller is null
-                ? new UnauthorizedException($"Authentication is required to {NamespaceAccess.Describe(action)}.")
-                : new ForbiddenException($"You need the {needed.ToRole()} role or higher to {NamespaceAccess.Describe(action)}.");
-        }
-        return new NamespaceAccess
+        var target = new NamespaceAccess
         {
             NamespaceId = row.NamespaceId, Kind = row.Kind, FullPath = row.FullPath, ParentId = row.ParentId, ClientId = row.ClientId,
             Visibility = row.Visibility, Level = level,
         };
+        return new AccessDecision<NamespaceAccess>(level >= needed ? AccessVerdict.Allowed : AccessVerdict.Forbidden, target, level,
+            needed);
     }
 
     private sealed class NamespaceAccessRow

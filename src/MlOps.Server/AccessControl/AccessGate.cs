@@ -44,7 +44,7 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
         var decision = Decide(caller, await FindAsync(
             $"{ProjectSelect} WHERE lower(n.full_path) = lower(@ns) AND lower(p.path) = lower(@projectPath)",
             new { ns, projectPath, userId = caller?.UserId ?? 0 }, cancellationToken), action);
-        return Enforce(decision, caller, action, $"Project '{ns}/{projectPath}' not found.");
+        return Enforce(decision, caller, action.Describe(), $"Project '{ns}/{projectPath}' not found.");
     }
 
     /// <summary>As <see cref="ProjectAsync(Caller?, string, string, ProjectAction, CancellationToken)"/>, by id (runs, jobs, artifacts name their project by id).</summary>
@@ -53,7 +53,7 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
     {
         var decision = Decide(caller, await FindAsync($"{ProjectSelect} WHERE p.id = @projectId",
             new { projectId, userId = caller?.UserId ?? 0 }, cancellationToken), action);
-        return Enforce(decision, caller, action, notFound);
+        return Enforce(decision, caller, action.Describe(), notFound);
     }
 
     /// <summary>The verdict without throwing, for protocols that answer in their own way (Git HTTP, LFS).</summary>
@@ -77,6 +77,7 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
         {
             return new AccessDecision<ProjectAccess>(AccessVerdict.LooksAbsent, null, AccessLevel.None, action.Needs());
         }
+        var needed = action.Needs(project.Visibility);
         var level = caller?.IsAdmin == true ? AccessLevel.Owner : project.Level;
         var seen = Rules.CanSee(project.Visibility, level, caller);
         if (caller?.Job is { } job)
@@ -97,18 +98,36 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
             ClientPath = project.ClientPath, Visibility = project.Visibility, DefaultBranch = project.DefaultBranch,
             GitBackend = project.GitBackend, Level = level,
         };
-        var verdict = !seen ? AccessVerdict.LooksAbsent : level >= action.Needs() ? AccessVerdict.Allowed : AccessVerdict.Forbidden;
-        return new AccessDecision<ProjectAccess>(verdict, verdict == AccessVerdict.LooksAbsent ? null : allowed, level, action.Needs());
+        var verdict = !seen ? AccessVerdict.LooksAbsent : level >= needed ? AccessVerdict.Allowed : AccessVerdict.Forbidden;
+        return new AccessDecision<ProjectAccess>(verdict, verdict == AccessVerdict.LooksAbsent ? null : allowed, level, needed);
     }
 
-    private static T Enforce<T>(AccessDecision<T> decision, Caller? caller, ProjectAction action, string notFound) where T : class =>
+    /// <summary>
+    /// Turns a verdict into the answer every endpoint gives: the target, 404 with <paramref name="notFound"/>
+    /// (the same text whether it is absent or hidden), 401 for anonymous callers, 403 for the rest.
+    /// </summary>
+    public static T Enforce<T>(AccessDecision<T> decision, Caller? caller, string what, string notFound) where T : class =>
         decision.Verdict switch
         {
             AccessVerdict.Allowed => decision.Target!,
             AccessVerdict.LooksAbsent => throw new NotFoundException(notFound),
-            _ when caller is null => throw new UnauthorizedException($"Authentication is required to {action.Describe()}."),
-            _ => throw new ForbiddenException($"You need the {decision.Needed.ToRole()} role or higher to {action.Describe()}."),
+            _ when caller is null => throw new UnauthorizedException($"Authentication is required to {what}."),
+            _ => throw new ForbiddenException($"You need the {decision.Needed.ToRole()} role or higher to {what}."),
         };
+
+    /// <summary>
+    /// A rule finer than an action (a member leaving, only owners touching owners): the level the gate
+    /// found must reach <paramref name="needed"/>; 401 for anonymous callers, 403 for the rest.
+    /// </summary>
+    public static void Require(AccessLevel level, AccessLevel needed, Caller? caller, string what)
+    {
+        if (level < needed)
+        {
+            throw caller is null
+                ? new UnauthorizedException($"Authentication is required to {what}.")
+                : new ForbiddenException($"You need the {needed.ToRole()} role or higher to {what}.");
+        }
+    }
 
     private sealed class ProjectRowWithLevel
     {

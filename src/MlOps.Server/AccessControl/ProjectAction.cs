@@ -9,7 +9,10 @@ namespace MlOps.Server.AccessControl;
 /// </summary>
 public enum ProjectAction
 {
-    /// <summary>See the project and everything read-only in it: repository, runs, jobs, logs, artifacts, metrics.</summary>
+    /// <summary>
+    /// Read what the project holds: repository, runs, jobs, logs, artifacts, metrics. Whoever sees a
+    /// public or internal project; reporter and up on a private one (its guests only see it, <see cref="View"/>).
+    /// </summary>
     Read,
     /// <summary>Push commits and LFS objects.</summary>
     Push,
@@ -19,14 +22,23 @@ public enum ProjectAction
     Manage,
     /// <summary>Delete the project.</summary>
     Delete,
+    /// <summary>See the project itself, its settings and members: whoever can see it, guests included.</summary>
+    View,
 }
 
 public static class ProjectActions
 {
+    /// <summary>
+    /// As <see cref="Needs(ProjectAction)"/> on a project of <paramref name="visibility"/>: what a
+    /// private project holds needs reporter, so its guests see the project but not its contents.
+    /// </summary>
+    public static AccessLevel Needs(this ProjectAction action, string visibility) =>
+        action == ProjectAction.Read && visibility == "private" ? AccessLevel.Reporter : action.Needs();
+
     /// <summary>The least role that allows <paramref name="action"/>; <see cref="AccessLevel.None"/> means seeing is enough.</summary>
     public static AccessLevel Needs(this ProjectAction action) => action switch
     {
-        ProjectAction.Read => AccessLevel.None,
+        ProjectAction.Read or ProjectAction.View => AccessLevel.None,
         ProjectAction.Push or ProjectAction.Run => AccessLevel.Developer,
         ProjectAction.Manage => AccessLevel.Maintainer,
         ProjectAction.Delete => AccessLevel.Owner,
@@ -35,7 +47,8 @@ public static class ProjectActions
 
     public static string Describe(this ProjectAction action) => action switch
     {
-        ProjectAction.Read => "see this project",
+        ProjectAction.Read => "read this project's repository, runs and artifacts",
+        ProjectAction.View => "see this project",
         ProjectAction.Push => "push to this project",
         ProjectAction.Run => "run pipelines of this project",
         ProjectAction.Manage => "manage this project",

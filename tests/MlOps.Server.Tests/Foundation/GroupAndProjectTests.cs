@@ -215,7 +215,7 @@ public sealed class GroupAndProjectTests(MlOpsServer server) : IClassFixture<MlO
         await MlOpsServer.Ensure(await admin.PostAsJsonAsync($"/api/v1/groups/{group}/members", new { username = user, role = "developer" }));
 
         var again = await admin.PostAsJsonAsync($"/api/v1/groups/{group}/members", new { username = user, role = "developer" });
-        var badRole = await admin.PostAsJsonAsync($"/api/v1/groups/{group}/members", new { username = "admin", role = "guest" });
+        var badRole = await admin.PostAsJsonAsync($"/api/v1/groups/{group}/members", new { username = "admin", role = "superuser" });
         var nobody = await admin.PostAsJsonAsync($"/api/v1/groups/{group}/members", new { username = "nobody-here", role = "developer" });
 
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);

@@ -120,6 +120,11 @@ public sealed class LfsTests(GitServer server) : IClassFixture<GitServer>, IDisp
 
         Assert.Equal(HttpStatusCode.OK, (await http.PutAsync($"/{first}.git/info/lfs/objects/{oid}", new ByteArrayContent(bytes))).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await http.PutAsync($"/{group}/q.git/info/lfs/objects/{oid}", new ByteArrayContent(bytes))).StatusCode);
+        // An upload counts once a pushed ref reaches it: push the pointer to both projects.
+        var work = await git.InitAsync("work");
+        await git.CommitAsync(work, "data.bin", $"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize 4096\n", "pointer");
+        await git.OkAsync(work, "push", "-q", server.Url(first, GitServer.Maintainer), "main");
+        await git.OkAsync(work, "push", "-q", server.Url($"{group}/q", GitServer.Maintainer), "main");
 
         await using var connection = new Npgsql.NpgsqlConnection(server.Database.ConnectionString);
         var bytesStored = await Dapper.SqlMapper.QuerySingleAsync<long>(connection,

@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using MlOps.Server.Features.GitLab;
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.Git;
 using MlOps.Server.Tests.Git;
 using Npgsql;
 

@@ -1,7 +1,7 @@
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
 using MlOps.Server.Features.GitLab;
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.Git;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Tests.Git;
 using Npgsql;

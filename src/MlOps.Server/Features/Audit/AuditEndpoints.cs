@@ -1,11 +1,6 @@
-using Dapper;
 using Microsoft.AspNetCore.Http.HttpResults;
-using MlOps.Server.Features.Groups;
-using MlOps.Server.Features.Namespaces;
-using MlOps.Server.Features.Projects;
-using MlOps.Server.Infrastructure.Auth;
+using MlOps.Server.AccessControl;
 using MlOps.Server.Infrastructure.Http;
-using Npgsql;
 
 namespace MlOps.Server.Features.Audit;
 
@@ -35,45 +30,33 @@ public static class AuditEndpoints
         var audit = api.MapGroup("").WithTags("Audit");
 
         audit.MapGet("/audit_events", async Task<Ok<Page<AuditEventResponse>>> (string? cursor, int? per_page, HttpContext http,
-            NpgsqlDataSource db, CancellationToken ct) =>
+            AuditRepository events, CancellationToken ct) =>
         {
             http.RequireAdmin();
-            return TypedResults.Ok(await ListAsync(db, "TRUE", 0, PageRequest.From(cursor, per_page), ct));
+            var page = PageRequest.From(cursor, per_page);
+            return TypedResults.Ok(page.ToPage(await events.AllAsync(page, ct), r => r.Id, r => r));
         }).WithSummary("Every audit event (admin), newest first");
 
         audit.MapGet("/groups/{group}/audit_events", async Task<Ok<Page<AuditEventResponse>>> (string group, string? cursor,
-            int? per_page, HttpContext http, GroupHandler groups, NpgsqlDataSource db, CancellationToken ct) =>
+            int? per_page, HttpContext http, AccessGate gate, AuditRepository events, CancellationToken ct) =>
         {
-            var caller = http.RequireCaller();
-            var (row, level) = await groups.FindVisibleAsync(caller, group, ct);
-            Access.Require(level, AccessLevel.Owner, caller, "read this group's audit events");
-            return TypedResults.Ok(await ListAsync(db, "namespace_id = @scope", row.Id, PageRequest.From(cursor, per_page), ct));
+            var access = await gate.GroupAsync(http.RequireCaller(), group, NamespaceAction.Own, ct);
+            var page = PageRequest.From(cursor, per_page);
+            return TypedResults.Ok(page.ToPage(await events.OfNamespaceAsync(access.NamespaceId, page, ct), r => r.Id, r => r));
         }).WithSummary("A group's audit events (owner), newest first");
 
         audit.MapGet("/projects/{namespace}/{project}/audit_events", async Task<Ok<Page<AuditEventResponse>>> (string @namespace,
-            string project, string? cursor, int? per_page, HttpContext http, ProjectHandler projects, NpgsqlDataSource db,
+            string project, string? cursor, int? per_page, HttpContext http, AccessGate gate, AuditRepository events,
             CancellationToken ct) =>
         {
-            var caller = http.RequireCaller();
-            var (row, level) = await projects.FindVisibleAsync(caller, @namespace, project, ct);
-            Access.Require(level, AccessLevel.Maintainer, caller, "read this project's audit events");
-            return TypedResults.Ok(await ListAsync(db, "project_id = @scope", row.Id, PageRequest.From(cursor, per_page), ct));
+            var access = await gate.ProjectAsync(http.RequireCaller(), @namespace, project, ProjectAction.Manage, ct);
+            var page = PageRequest.From(cursor, per_page);
+            return TypedResults.Ok(page.ToPage(await events.OfProjectAsync(access.ProjectId, page, ct), r => r.Id, r => r));
         }).WithSummary("A project's audit events (maintainer), newest first");
 
         return api;
     }
 
-    // `filter` is one of the literals above, never input.
-    private static async Task<Page<AuditEventResponse>> ListAsync(NpgsqlDataSource db, string filter, long scope, PageRequest page,
-        CancellationToken cancellationToken)
-    {
-        await using var connection = await db.OpenConnectionAsync(cancellationToken);
-        var rows = (await connection.QueryAsync<AuditEventResponse>(new CommandDefinition(
-            $"""
-            SELECT id, at, actor_username, action, target_type, target_path, details::text AS details_json, ip_address
-            FROM audit_events WHERE {filter} AND id < @before ORDER BY id DESC LIMIT @limit
-            """,
-            new { scope, before = page.After ?? long.MaxValue, limit = page.FetchLimit }, cancellationToken: cancellationToken))).AsList();
-        return page.ToPage(rows, r => r.Id, r => r);
-    }
+    /// <summary>Reading only; the log itself (AuditLog) is infrastructure every feature writes through.</summary>
+    public static IServiceCollection AddAudit(this IServiceCollection services) => services.AddSingleton<AuditRepository>();
 }

@@ -1,6 +1,6 @@
 using Dapper;
 using MlOps.Server.AccessControl;
-using MlOps.Server.Features.Audit;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
 using Npgsql;

@@ -1,5 +1,5 @@
 using Dapper;
-using MlOps.Server.Features.Audit;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Quotas;

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.Git;
 
 namespace MlOps.Server.Features.GitHttp;
 

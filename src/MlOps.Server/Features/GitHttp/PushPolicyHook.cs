@@ -3,7 +3,8 @@ namespace MlOps.Server.Features.GitHttp;
 /// <summary>
 /// The `pre-receive` hook installed in every embedded repository. The server decides who may push
 /// at all before starting receive-pack; this hook enforces what needs the pushed objects:
-/// protected branches (maintainer only, never deleted, never rewritten). Receive-pack runs it with
+/// protected branches (maintainer only, never deleted, never rewritten; a developer may create the
+/// default branch of an empty repository). Receive-pack runs it with
 /// the new objects quarantined, so a refused push leaves the repository unchanged, and what it
 /// prints reaches the client as `remote: …` next to `! [remote rejected]`.
 /// </summary>
@@ -14,6 +15,9 @@ public static class PushPolicyHook
 
     /// <summary>"1" when the pusher is a maintainer or higher.</summary>
     public const string MaintainerVariable = "MLOPS_PUSHER_IS_MAINTAINER";
+
+    /// <summary>The project's default branch (full ref name): a developer may create it in an empty repository.</summary>
+    public const string DefaultBranchVariable = "MLOPS_DEFAULT_BRANCH";
 
     /// <summary>Marks a push that comes through the server; local maintenance by an operator is not checked.</summary>
     public const string PushVariable = "MLOPS_PUSH";
@@ -40,6 +44,10 @@ public static class PushPolicyHook
             case "$new" in *[!0]*) deleting=0 ;; *) deleting=1 ;; esac
             case "$old" in *[!0]*) creating=0 ;; *) creating=1 ;; esac
             if [ "$MLOPS_PUSHER_IS_MAINTAINER" != 1 ]; then
+                # Whoever may push starts an empty repository's default branch; protection holds from then on.
+                if [ "$creating" = 1 ] && [ "$ref" = "$MLOPS_DEFAULT_BRANCH" ] && [ -z "$(git for-each-ref --count=1 refs/heads/)" ]; then
+                    continue
+                fi
                 echo "MlOps: You are not allowed to push to the protected branch '$branch': it needs the maintainer role." >&2
                 status=1
             elif [ "$deleting" = 1 ]; then

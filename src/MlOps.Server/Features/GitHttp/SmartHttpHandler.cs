@@ -1,17 +1,17 @@
 using System.IO.Compression;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.Features;
-using MlOps.Server.Features.Projects;
-using MlOps.Server.Features.PushEvents;
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.AccessControl;
+using MlOps.Server.Git;
 using MlOps.Server.Infrastructure.Auth;
+using MlOps.Server.Namespaces;
 using MlOps.Server.Quotas;
 
 namespace MlOps.Server.Features.GitHttp;
 
 /// <summary>Git smart HTTP (gitprotocol-http(5)): ref advertisement, fetch and push.</summary>
 public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedGitBackend embedded, GitServiceRunner runner,
-    ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, ProjectRepository projects,
+    ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, ProjectStore projects, LfsRepository lfs,
     RepositoryHousekeeping housekeeping, StorageQuotaCheck storageQuota, ILogger<SmartHttpHandler> logger)
 {
     private const int MaxCommandBytes = 4 * 1024 * 1024;
@@ -61,17 +61,20 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         var (commands, updates, capabilities) = await PktLine.ReadCommandsAsync(body, MaxCommandBytes, cancellationToken);
 
         var environment = Environment(http);
-        var protectedNames = await protectedBranches.ListAsync(granted.Project.Id, cancellationToken);
+        var protectedNames = await protectedBranches.ListAsync(granted.Project.ProjectId, cancellationToken);
         environment[PushPolicyHook.PushVariable] = "1";
         environment[PushPolicyHook.ProtectedRefsVariable] = string.Join(' ', protectedNames.Select(n => "refs/heads/" + n));
         environment[PushPolicyHook.MaintainerVariable] = granted.Level >= AccessLevel.Maintainer ? "1" : "0";
-        if (await storageQuota.RoomAsync(granted.Project.Id, cancellationToken) is { } room)
+        environment[PushPolicyHook.DefaultBranchVariable] = "refs/heads/" + granted.Project.DefaultBranch;
+        if (await storageQuota.RoomAsync(granted.Project.ProjectId, cancellationToken) is { } room)
         {
             environment[PushPolicyHook.StorageLeftVariable] = Math.Max(0, room.Left).ToString(System.Globalization.CultureInfo.InvariantCulture);
             environment[PushPolicyHook.StorageRefusalVariable] = room.Refusal(room.Left > 0
                 ? $"this push adds more than the {ByteSize.Format(room.Left)} left" : "this push adds data");
         }
         PushPolicyHook.Install(path);
+        // What the refs reached before: the new commits' LFS pointers are what lies beyond.
+        var refsBefore = await RefTipsAsync(path, cancellationToken);
 
         StartStreaming(http, "application/x-git-receive-pack-result");
         var report = new MemoryStream();
@@ -82,24 +85,54 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         var sideBand = capabilities.Any(c => c.StartsWith("side-band", StringComparison.Ordinal));
         var accepted = PktLine.ParseReportStatus(report.GetBuffer().AsSpan(0, (int)report.Length), sideBand);
         var events = updates.Where(u => accepted.Contains(u.Ref))
-            .Select(u => new PushEvent(granted.Project.Id, EmbeddedGitBackend.KindName, u.Ref, u.Before, u.After,
+            .Select(u => new PushEvent(granted.Project.ProjectId, EmbeddedGitBackend.KindName, u.Ref, u.Before, u.After,
                 granted.Caller?.UserId, granted.PusherName))
             .ToList();
         await pushEvents.InsertAsync(events, CancellationToken.None);
         if (events.Count > 0)
         {
             logger.LogInformation("Push to project {ProjectId} by {Pusher} updated {RefCount} refs",
-                granted.Project.Id, granted.PusherName, events.Count);
-            await projects.UpdateSizesAsync(granted.Project.Id, RepositoryPaths.SizeOf(path), null, CancellationToken.None);
-            housekeeping.Request(granted.Project.Id);
+                granted.Project.ProjectId, granted.PusherName, events.Count);
+            await projects.SetRepositorySizeAsync(granted.Project.ProjectId, RepositoryPaths.SizeOf(path), CancellationToken.None);
+            await CountLfsObjectsAsync(granted.Project.ProjectId, path, events, refsBefore);
+            housekeeping.Request(granted.Project.ProjectId);
         }
     }
 
-    private async Task<string> RepositoryAsync(ProjectRow project, CancellationToken cancellationToken)
+    /// <summary>
+    /// LFS objects arrive before the push that refers to them and count toward storage only once a
+    /// ref reaches them: here, for the commits this push brought. A refused push's objects stay
+    /// uncounted until housekeeping collects them.
+    /// </summary>
+    private async Task CountLfsObjectsAsync(long projectId, string path, IReadOnlyList<PushEvent> events, IReadOnlyList<string> refsBefore)
+    {
+        var tips = events.Select(e => e.After).Where(sha => sha.Any(c => c != '0')).Distinct().ToList();
+        try
+        {
+            var oids = await LfsPointerScan.OidsAsync(path, tips, refsBefore, CancellationToken.None);
+            if (oids.Count > 0)
+            {
+                await lfs.MarkReachableAsync(projectId, oids, CancellationToken.None);
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            // The push stands; housekeeping finds what this missed.
+            logger.LogWarning(e, "Could not scan the push to project {ProjectId} for LFS pointers", projectId);
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> RefTipsAsync(string path, CancellationToken cancellationToken)
+    {
+        var output = await GitProcess.RunAsync(path, cancellationToken, "for-each-ref", "--format=%(objectname)");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Distinct().ToList();
+    }
+
+    private async Task<string> RepositoryAsync(ProjectAccess project, CancellationToken cancellationToken)
     {
         // Projects created before Git hosting existed get their repository on first use.
-        await embedded.EnsureCreatedAsync(project.Id, project.DefaultBranch, cancellationToken);
-        return embedded.LocalPath(project.Id);
+        await embedded.EnsureCreatedAsync(project.ProjectId, project.DefaultBranch, cancellationToken);
+        return embedded.LocalPath(project.ProjectId);
     }
 
     private static Dictionary<string, string> Environment(HttpContext http)

@@ -1,4 +1,4 @@
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.Git;
 using MlOps.Server.Infrastructure.Secrets;
 
 namespace MlOps.Server.Features.GitLab;

@@ -1,7 +1,8 @@
 using System.Security.Cryptography;
-using MlOps.Server.Features.Audit;
-using MlOps.Server.Features.Namespaces;
-using MlOps.Server.Features.Projects;
+using Microsoft.Extensions.Options;
+using MlOps.Server.AccessControl;
+using MlOps.Server.Infrastructure;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Outbound;
@@ -16,14 +17,13 @@ public sealed record GitLabLinkResponse(string Url, long GitlabProjectId, string
     DateTime? LastFetchedAt, string? MirrorError);
 
 /// <summary>Links a project to a GitLab project: checks the token, registers the webhook, fetches the mirror.</summary>
-public sealed class GitLabLinkHandler(NpgsqlDataSource dataSource, ProjectHandler projects, GitLabClient client, GitLabLinkRepository links, GitLabMirror mirror,
-    SecretProtector secrets, AuditLog audit, IConfiguration configuration, ILogger<GitLabLinkHandler> logger)
+public sealed class GitLabLinkHandler(NpgsqlDataSource dataSource, AccessGate gate, GitLabClient client, GitLabLinkRepository links, GitLabMirror mirror,
+    SecretProtector secrets, AuditLog audit, IOptions<ServerOptions> server, ILogger<GitLabLinkHandler> logger)
 {
     public async Task<GitLabLinkResponse> LinkAsync(Caller caller, string ns, string path, GitLabLinkRequest request, string requestBaseUrl,
         CancellationToken cancellationToken)
     {
-        var (project, level) = await projects.FindVisibleAsync(caller, ns, path, cancellationToken);
-        Access.Require(level, AccessLevel.Maintainer, caller, "link this project to GitLab");
+        var project = await gate.ProjectAsync(caller, ns, path, ProjectAction.Manage, cancellationToken);
         var validator = new Validator();
         var baseUrl = Uri.TryCreate(request.Url?.Trim(), UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
             && string.IsNullOrEmpty(parsed.Query) ? new Uri(parsed.GetLeftPart(UriPartial.Path).TrimEnd('/') + "/") : null;
@@ -53,15 +53,15 @@ public sealed class GitLabLinkHandler(NpgsqlDataSource dataSource, ProjectHandle
         // Before anything is stored or registered: the mirror would fetch this URL.
         ForgeCloneUrl.Require("GitLab", baseUrl!, remote.HttpUrlToRepo);
 
-        var existing = await links.FindAsync(project.Id, cancellationToken);
+        var existing = await links.FindAsync(project.ProjectId, cancellationToken);
         if (existing?.HookId is { } oldHook)
         {
             await TryDeleteHookAsync(new GitLabConnection(new Uri(existing.BaseUrl), secrets.Unprotect(existing.TokenEncrypted)),
                 existing.GitlabProjectId, oldHook);
         }
         var secret = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
-        var external = configuration["Server:ExternalUrl"];
-        var hookUrl = (string.IsNullOrEmpty(external) ? requestBaseUrl : external).TrimEnd('/') + "/webhooks/gitlab";
+        var hookUrl = (string.IsNullOrEmpty(server.Value.ExternalUrl) ? requestBaseUrl : server.Value.ExternalUrl).TrimEnd('/')
+            + "/webhooks/gitlab";
         GitLabHook hook;
         try
         {
@@ -78,12 +78,12 @@ public sealed class GitLabLinkHandler(NpgsqlDataSource dataSource, ProjectHandle
         {
             await GitLabLinkRepository.UpsertAsync(transaction, new GitLabLinkRow
             {
-            ProjectId = project.Id, BaseUrl = baseUrl!.ToString(), GitlabProjectId = remote.Id, GitlabPath = remote.PathWithNamespace,
+            ProjectId = project.ProjectId, BaseUrl = baseUrl!.ToString(), GitlabProjectId = remote.Id, GitlabPath = remote.PathWithNamespace,
             HttpUrlToRepo = remote.HttpUrlToRepo, TokenEncrypted = secrets.Protect(connection.Token), HookId = hook.Id,
             HookSecretEncrypted = secrets.Protect(secret),
             }, cancellationToken);
-            await audit.WriteAsync(transaction, caller, new AuditEntry("project.gitlab_link", "project", project.Id, project.FullPath,
-                project.NamespaceId, project.Id, new { url = baseUrl.ToString(), gitlab_project = remote.PathWithNamespace }),
+            await audit.WriteAsync(transaction, caller, new AuditEntry("project.gitlab_link", "project", project.ProjectId, project.FullPath,
+                project.NamespaceId, project.ProjectId, new { url = baseUrl.ToString(), gitlab_project = remote.PathWithNamespace }),
                 cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
@@ -91,31 +91,31 @@ public sealed class GitLabLinkHandler(NpgsqlDataSource dataSource, ProjectHandle
         string? mirrorError = null;
         try
         {
-            await mirror.FetchAsync(project.Id, cancellationToken);
+            await mirror.FetchAsync(project.ProjectId, cancellationToken);
         }
         catch (Exception e) when (e is LibGit2Sharp.LibGit2SharpException or IOException)
         {
             // The link stands; the next push event fetches again.
-            logger.LogWarning(e, "First fetch of the GitLab mirror of project {ProjectId} failed", project.Id);
+            logger.LogWarning(e, "First fetch of the GitLab mirror of project {ProjectId} failed", project.ProjectId);
             mirrorError = e.Message;
         }
-        var row = await links.FindAsync(project.Id, cancellationToken);
+        var row = await links.FindAsync(project.ProjectId, cancellationToken);
         return ToResponse(row!, mirrorError);
     }
 
+    /// <summary>The link's settings (never the token): maintainers only, like changing them.</summary>
     public async Task<GitLabLinkResponse> GetAsync(Caller? caller, string ns, string path, CancellationToken cancellationToken)
     {
-        var (project, _) = await projects.FindVisibleAsync(caller, ns, path, cancellationToken);
-        var link = await links.FindAsync(project.Id, cancellationToken)
+        var project = await gate.ProjectAsync(caller, ns, path, ProjectAction.Manage, cancellationToken);
+        var link = await links.FindAsync(project.ProjectId, cancellationToken)
             ?? throw new NotFoundException($"'{project.FullPath}' is not linked to GitLab.");
         return ToResponse(link, null);
     }
 
     public async Task UnlinkAsync(Caller caller, string ns, string path, CancellationToken cancellationToken)
     {
-        var (project, level) = await projects.FindVisibleAsync(caller, ns, path, cancellationToken);
-        Access.Require(level, AccessLevel.Maintainer, caller, "unlink this project from GitLab");
-        var link = await links.FindAsync(project.Id, cancellationToken)
+        var project = await gate.ProjectAsync(caller, ns, path, ProjectAction.Manage, cancellationToken);
+        var link = await links.FindAsync(project.ProjectId, cancellationToken)
             ?? throw new NotFoundException($"'{project.FullPath}' is not linked to GitLab.");
         if (link.HookId is { } hookId)
         {
@@ -125,12 +125,12 @@ public sealed class GitLabLinkHandler(NpgsqlDataSource dataSource, ProjectHandle
         await using (var db = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await db.BeginTransactionAsync(cancellationToken))
         {
-            await GitLabLinkRepository.DeleteAsync(transaction, project.Id, cancellationToken);
-            await audit.WriteAsync(transaction, caller, new AuditEntry("project.gitlab_unlink", "project", project.Id, project.FullPath,
-                project.NamespaceId, project.Id), cancellationToken);
+            await GitLabLinkRepository.DeleteAsync(transaction, project.ProjectId, cancellationToken);
+            await audit.WriteAsync(transaction, caller, new AuditEntry("project.gitlab_unlink", "project", project.ProjectId, project.FullPath,
+                project.NamespaceId, project.ProjectId), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        mirror.Delete(project.Id);
+        mirror.Delete(project.ProjectId);
     }
 
     /// <summary>

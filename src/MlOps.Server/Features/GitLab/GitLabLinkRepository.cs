@@ -1,4 +1,5 @@
 using Dapper;
+using MlOps.Server.Namespaces;
 using Npgsql;
 
 namespace MlOps.Server.Features.GitLab;
@@ -45,9 +46,7 @@ public sealed class GitLabLinkRepository(NpgsqlDataSource dataSource)
                 hook_id = excluded.hook_id, hook_secret_encrypted = excluded.hook_secret_encrypted,
                 last_fetched_at = NULL, updated_at = now()
             """, link, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE projects SET git_backend = 'gitlab', updated_at = now() WHERE id = @ProjectId",
-            link, transaction, cancellationToken: cancellationToken));
+        await ProjectStore.SetGitBackendAsync(transaction, link.ProjectId, GitLabGitBackend.KindName, cancellationToken);
     }
 
     public static async Task DeleteAsync(NpgsqlTransaction transaction, long projectId, CancellationToken cancellationToken)
@@ -55,18 +54,14 @@ public sealed class GitLabLinkRepository(NpgsqlDataSource dataSource)
         var connection = transaction.Connection!;
         await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM gitlab_links WHERE project_id = @projectId", new { projectId }, transaction, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE projects SET git_backend = 'embedded', updated_at = now() WHERE id = @projectId",
-            new { projectId }, transaction, cancellationToken: cancellationToken));
+        await ProjectStore.SetGitBackendAsync(transaction, projectId, Git.EmbeddedGitBackend.KindName, cancellationToken);
     }
 
-    public async Task MarkFetchedAsync(long projectId, long repositoryBytes, CancellationToken cancellationToken)
+    public async Task MarkFetchedAsync(long projectId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE gitlab_links SET last_fetched_at = now() WHERE project_id = @projectId;
-            UPDATE projects SET repository_size = @repositoryBytes WHERE id = @projectId;
-            """, new { projectId, repositoryBytes }, cancellationToken: cancellationToken));
+            "UPDATE gitlab_links SET last_fetched_at = now() WHERE project_id = @projectId", new { projectId },
+            cancellationToken: cancellationToken));
     }
 }

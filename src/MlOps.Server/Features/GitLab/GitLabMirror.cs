@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using LibGit2Sharp;
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.Git;
 using MlOps.Server.Infrastructure.Outbound;
 using MlOps.Server.Infrastructure.Secrets;
+using MlOps.Server.Namespaces;
 
 namespace MlOps.Server.Features.GitLab;
 
@@ -10,7 +11,7 @@ namespace MlOps.Server.Features.GitLab;
 /// The local bare mirror of a GitLab-hosted repository, fetched with LibGit2Sharp: branches and
 /// tags exactly as GitLab has them (forced, pruned). Safe to repeat; one fetch per project at a time.
 /// </summary>
-public sealed class GitLabMirror(RepositoryPaths paths, GitLabLinkRepository links, SecretProtector secrets,
+public sealed class GitLabMirror(RepositoryPaths paths, GitLabLinkRepository links, ProjectStore projects, SecretProtector secrets,
     OutboundPolicy outbound, ILogger<GitLabMirror> logger)
 {
     private static readonly string[] RefSpecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
@@ -37,7 +38,8 @@ public sealed class GitLabMirror(RepositoryPaths paths, GitLabLinkRepository lin
             var path = paths.Mirror(projectId);
             var token = secrets.Unprotect(link.TokenEncrypted);
             await Task.Run(() => Fetch(path, url, token), cancellationToken);
-            await links.MarkFetchedAsync(projectId, RepositoryPaths.SizeOf(path), CancellationToken.None);
+            await links.MarkFetchedAsync(projectId, CancellationToken.None);
+            await projects.SetRepositorySizeAsync(projectId, RepositoryPaths.SizeOf(path), CancellationToken.None);
             logger.LogInformation("Fetched GitLab mirror of project {ProjectId} from {GitLabPath}", projectId, link.GitlabPath);
         }
         finally

@@ -1,11 +1,11 @@
 using System.Text.Json;
-using MlOps.Server.Features.PushEvents;
+using MlOps.Server.Git;
 
 namespace MlOps.Server.Features.GitLab;
 
 /// <summary>
 /// Turns a GitLab "Push Hook" / "Tag Push Hook" delivery into the same push event an embedded push
-/// produces. The webhook endpoint (a later issue) verifies `X-Gitlab-Token` and calls this.
+/// produces, for the webhook endpoint to record once it has verified `X-Gitlab-Token`.
 /// </summary>
 public static class GitLabPushPayload
 {

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.Git;
 using MlOps.Server.Infrastructure.Outbound;
 using MlOps.Server.Infrastructure.Secrets;
 using Polly;

@@ -1,5 +1,5 @@
 using Dapper;
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.Git;
 using MlOps.Server.Infrastructure.Outbound;
 using Npgsql;
 

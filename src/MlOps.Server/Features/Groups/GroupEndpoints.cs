@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using MlOps.Server.Features.Members;
 using MlOps.Server.Infrastructure.Http;
 
 namespace MlOps.Server.Features.Groups;
@@ -39,44 +38,7 @@ public static class GroupEndpoints
             return TypedResults.NoContent();
         }).WithSummary("Delete a group with its subgroups and projects (owner)");
 
-        MapMembers(groups.MapGroup("/{group}/members").WithTags("Groups"));
         return api;
-    }
-
-    private static void MapMembers(RouteGroupBuilder members)
-    {
-        members.MapGet("", async Task<Ok<Page<MemberResponse>>> (string group, string? cursor, int? per_page, HttpContext http,
-            GroupHandler groups, MemberHandler handler, CancellationToken ct) =>
-        {
-            var (row, _) = await groups.FindVisibleAsync(http.Caller(), group, ct);
-            return TypedResults.Ok(await handler.ListAsync(GroupHandler.MembershipOf(row), PageRequest.From(cursor, per_page), ct));
-        }).WithSummary("Direct members of a group");
-
-        members.MapPost("", async Task<Created<MemberResponse>> (string group, AddMemberRequest request, HttpContext http,
-            GroupHandler groups, MemberHandler handler, CancellationToken ct) =>
-        {
-            var caller = http.RequireCaller();
-            var (row, level) = await groups.FindVisibleAsync(caller, group, ct);
-            var member = await handler.AddAsync(caller, level, GroupHandler.MembershipOf(row), request, ct);
-            return TypedResults.Created($"/api/v1/groups/{Uri.EscapeDataString(row.FullPath)}/members/{member.Username}", member);
-        }).WithSummary("Add a member (maintainer; owners only grant owner)");
-
-        members.MapPut("/{username}", async Task<Ok<MemberResponse>> (string group, string username, UpdateMemberRequest request,
-            HttpContext http, GroupHandler groups, MemberHandler handler, CancellationToken ct) =>
-        {
-            var caller = http.RequireCaller();
-            var (row, level) = await groups.FindVisibleAsync(caller, group, ct);
-            return TypedResults.Ok(await handler.UpdateAsync(caller, level, GroupHandler.MembershipOf(row), username, request, ct));
-        }).WithSummary("Change a member's role");
-
-        members.MapDelete("/{username}", async Task<NoContent> (string group, string username, HttpContext http,
-            GroupHandler groups, MemberHandler handler, CancellationToken ct) =>
-        {
-            var caller = http.RequireCaller();
-            var (row, level) = await groups.FindVisibleAsync(caller, group, ct);
-            await handler.RemoveAsync(caller, level, GroupHandler.MembershipOf(row), username, ct);
-            return TypedResults.NoContent();
-        }).WithSummary("Remove a member, or leave");
     }
 
     public static IServiceCollection AddGroups(this IServiceCollection services)

@@ -1,14 +1,15 @@
-using MlOps.Server.Features.Audit;
-using MlOps.Server.Features.Members;
-using MlOps.Server.Features.Namespaces;
+using MlOps.Server.AccessControl;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
+using MlOps.Server.Namespaces;
 using Npgsql;
 
 namespace MlOps.Server.Features.Groups;
 
-public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository groups, NamespaceRepository namespaces, AuditLog audit)
+public sealed class GroupHandler(NpgsqlDataSource dataSource, AccessGate gate, GroupRepository groups, NamespaceRepository namespaces,
+    AuditLog audit)
 {
     public async Task<GroupResponse> CreateAsync(Caller caller, CreateGroupRequest request, CancellationToken cancellationToken)
     {
@@ -20,27 +21,33 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         {
             validator.Add("path", "path " + pathError);
         }
-        validator.Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
+        validator.Check(Rules.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
         validator.Text(request.Name, "name", 255).Text(request.Description, "description", 2000);
         validator.ThrowIfAny();
+
+        if (parentPath is not null)
+        {
+            var decision = await gate.DecideNamespaceAsync(caller, parentPath, NamespaceAction.Manage, cancellationToken);
+            if (decision.Target is not { IsGroup: true } found)
+            {
+                throw new ValidationException("parent", $"There is no group '{parentPath}'.");
+            }
+            if (found.ParentId is not null)
+            {
+                throw new ValidationException("parent", "Groups nest one level deep: the parent must be a top-level group.");
+            }
+            AccessGate.Enforce(decision, caller, "create a subgroup here", $"There is no group '{parentPath}'.");
+        }
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         NamespaceRow? parent = null;
         if (parentPath is not null)
         {
-            parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, caller.UserId, cancellationToken, RowLock.Share);
-            var parentLevel = parent is null ? AccessLevel.None : Access.Effective(parent.AccessLevel, caller);
-            if (parent is null || !parent.IsGroup || !Access.CanSee(parent.Visibility, parentLevel, caller))
-            {
-                throw new ValidationException("parent", $"There is no group '{parentPath}'.");
-            }
-            if (parent.ParentId is not null)
-            {
-                throw new ValidationException("parent", "Groups nest one level deep: the parent must be a top-level group.");
-            }
-            Access.Require(parentLevel, AccessLevel.Maintainer, caller, "create a subgroup here");
-            if (Access.Rank(visibility) > Access.Rank(parent.Visibility))
+            // Locked, so the parent cannot become less visible than the new subgroup meanwhile.
+            parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, caller.UserId, cancellationToken, RowLock.Share)
+                ?? throw new ValidationException("parent", $"There is no group '{parentPath}'.");
+            if (Rules.Rank(visibility) > Rules.Rank(parent.Visibility))
             {
                 throw new ValidationException("visibility", $"A subgroup cannot be more visible than its parent ({parent.Visibility}).");
             }
@@ -66,39 +73,35 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         return GroupResponse.From(group, AccessLevel.Owner);
     }
 
-    /// <summary>The group if the caller may see it, with their level; 404 otherwise, so that
-    /// private groups stay invisible to outsiders.</summary>
-    public async Task<(NamespaceRow Group, AccessLevel Level)> FindVisibleAsync(Caller? caller, string fullPath,
+    /// <summary>The group's own row, once the gate allowed <paramref name="action"/> on it.</summary>
+    private async Task<(NamespaceRow Group, AccessLevel Level)> FindAsync(Caller? caller, string fullPath, NamespaceAction action,
         CancellationToken cancellationToken)
     {
-        var group = await namespaces.FindAsync(Names.DecodePath(fullPath), caller?.UserId, cancellationToken);
-        var level = group is null ? AccessLevel.None : Access.Effective(group.AccessLevel, caller);
-        if (group is null || !group.IsGroup || !Access.CanSee(group.Visibility, level, caller))
-        {
-            throw new NotFoundException($"Group '{Names.DecodePath(fullPath)}' not found.");
-        }
-        return (group, level);
+        var access = await gate.GroupAsync(caller, fullPath, action, cancellationToken);
+        // Deleted in between: the same answer the gate gives for a group that does not exist.
+        var group = await namespaces.FindAsync(access.FullPath, caller?.UserId, cancellationToken)
+            ?? throw new NotFoundException($"Group '{Names.DecodePath(fullPath)}' not found.");
+        return (group, access.Level);
     }
 
     public async Task<GroupResponse> GetAsync(Caller? caller, string fullPath, CancellationToken cancellationToken)
     {
-        var (group, level) = await FindVisibleAsync(caller, fullPath, cancellationToken);
+        var (group, level) = await FindAsync(caller, fullPath, NamespaceAction.Read, cancellationToken);
         return GroupResponse.From(group, level);
     }
 
     public async Task<Page<GroupResponse>> ListAsync(Caller? caller, PageRequest page, CancellationToken cancellationToken)
     {
         var rows = await groups.ListVisibleAsync(caller?.UserId, caller?.IsAdmin ?? false, page, cancellationToken);
-        return page.ToPage(rows, r => r.Id, r => GroupResponse.From(r, Access.Effective(r.AccessLevel, caller)));
+        return page.ToPage(rows, r => r.Id, r => GroupResponse.From(r, Rules.Effective(r.AccessLevel, caller)));
     }
 
     public async Task<GroupResponse> UpdateAsync(Caller caller, string fullPath, UpdateGroupRequest request, CancellationToken cancellationToken)
     {
-        var (group, level) = await FindVisibleAsync(caller, fullPath, cancellationToken);
-        Access.Require(level, AccessLevel.Owner, caller, "change this group's settings");
+        var (group, level) = await FindAsync(caller, fullPath, NamespaceAction.Own, cancellationToken);
         var visibility = request.Visibility?.Trim().ToLowerInvariant() ?? group.Visibility;
         new Validator()
-            .Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.")
+            .Check(Rules.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.")
             .Check(request.Name is null || request.Name.Trim().Length is > 0 and <= 255, "name", "name must be 1 to 255 characters.")
             .Text(request.Name, "name", 255)
             .Text(request.Description, "description", 2000)
@@ -111,13 +114,13 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
         if (group.ParentFullPath is { } parentPath)
         {
             var parent = await NamespaceRepository.FindAsync(connection, transaction, parentPath, null, cancellationToken, RowLock.Share);
-            if (Access.Rank(visibility) > Access.Rank(parent!.Visibility))
+            if (Rules.Rank(visibility) > Rules.Rank(parent!.Visibility))
             {
                 throw new ValidationException("visibility", $"A subgroup cannot be more visible than its parent ({parent.Visibility}).");
             }
         }
-        if (await GroupRepository.WidestChildVisibilityAsync(transaction, group.Id, cancellationToken) is { } widest
-            && Access.Rank(widest) > Access.Rank(visibility))
+        if (await NamespaceRepository.WidestChildVisibilityAsync(transaction, group.Id, cancellationToken) is { } widest
+            && Rules.Rank(widest) > Rules.Rank(visibility))
         {
             throw new ValidationException("visibility", $"A subgroup or project in this group is {widest}; make it less visible first.");
         }
@@ -131,8 +134,7 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
 
     public async Task DeleteAsync(Caller caller, string fullPath, CancellationToken cancellationToken)
     {
-        var (group, level) = await FindVisibleAsync(caller, fullPath, cancellationToken);
-        Access.Require(level, AccessLevel.Owner, caller, "delete this group");
+        var (group, _) = await FindAsync(caller, fullPath, NamespaceAction.Own, cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await groups.DeleteAsync(transaction, group.Id, cancellationToken);
@@ -140,7 +142,4 @@ public sealed class GroupHandler(NpgsqlDataSource dataSource, GroupRepository gr
             cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
-
-    public static MembershipTarget MembershipOf(NamespaceRow group) =>
-        new(MembershipKind.Group, group.Id, group.FullPath, group.Id, null);
 }

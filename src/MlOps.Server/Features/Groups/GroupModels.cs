@@ -1,4 +1,4 @@
-using MlOps.Server.Features.Namespaces;
+using MlOps.Server.Namespaces;
 using MlOps.Server.Infrastructure.Auth;
 
 namespace MlOps.Server.Features.Groups;

@@ -1,5 +1,5 @@
 using Dapper;
-using MlOps.Server.Features.Namespaces;
+using MlOps.Server.Namespaces;
 using MlOps.Server.Infrastructure.Http;
 using Npgsql;
 
@@ -44,16 +44,6 @@ public sealed class GroupRepository(NpgsqlDataSource dataSource)
             WHERE n.id = @id RETURNING {NamespaceRepository.Columns}
             """,
             new { id, name, description, visibility }, transaction, cancellationToken: cancellationToken));
-
-    /// <summary>The most open visibility among a group's subgroups and projects: the group may not go below it.</summary>
-    public static Task<string?> WidestChildVisibilityAsync(NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
-        transaction.Connection!.ExecuteScalarAsync<string?>(new CommandDefinition(
-            """
-            SELECT v FROM (
-                SELECT visibility AS v FROM namespaces WHERE parent_id = @id
-                UNION ALL SELECT visibility FROM projects WHERE namespace_id = @id
-            ) c ORDER BY CASE v WHEN 'public' THEN 0 WHEN 'internal' THEN 1 ELSE 2 END LIMIT 1
-            """, new { id }, transaction, cancellationToken: cancellationToken));
 
     public async Task DeleteAsync(NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
         await transaction.Connection!.ExecuteAsync(new CommandDefinition(

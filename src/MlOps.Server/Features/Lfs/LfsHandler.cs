@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using MlOps.Server.Features.GitHttp;
+using MlOps.Server.Git;
+using MlOps.Server.Infrastructure;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Quotas;
 
@@ -8,7 +9,7 @@ namespace MlOps.Server.Features.Lfs;
 
 /// <summary>The Git LFS batch API and the basic transfer's object upload and download.</summary>
 public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, LfsRepository lfs, IOptions<LfsOptions> options,
-    IConfiguration configuration, StorageQuotaCheck storageQuota, ILogger<LfsHandler> logger)
+    IOptions<ServerOptions> server, StorageQuotaCheck storageQuota, ILogger<LfsHandler> logger)
 {
     private const int MaxObjectsPerBatch = 1000;
 
@@ -41,8 +42,8 @@ public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, L
         var granted = await access.ResolveAsync(http, route, upload, cancellationToken);
 
         var valid = objects.Where(o => LfsObjectStore.IsValidOid(o.Oid)).Select(o => o.Oid!).Distinct().ToList();
-        var linked = await lfs.LinkedAsync(granted.Project.Id, valid, cancellationToken);
-        if (upload && await storageQuota.RefuseLfsUploadAsync(granted.Project.Id,
+        var linked = await lfs.LinkedAsync(granted.Project.ProjectId, valid, cancellationToken);
+        if (upload && await storageQuota.RefuseLfsUploadAsync(granted.Project.ProjectId,
                 objects.Where(o => o.Size > 0 && valid.Contains(o.Oid!) && !linked.ContainsKey(o.Oid!)).DistinctBy(o => o.Oid)
                     .Select(o => (o.Oid!, o.Size)).ToList(), cancellationToken) is { } refusal)
         {
@@ -100,9 +101,9 @@ public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, L
                 $"The object is {http.Request.ContentLength} bytes; the limit per object is {max} bytes.");
         }
         var size = await store.WriteAsync(oid, http.Request.Body, http.Request.ContentLength, max, cancellationToken);
-        var total = await lfs.LinkAsync(granted.Project.Id, oid, size, CancellationToken.None);
-        logger.LogInformation("LFS object {Oid} ({Size} bytes) stored for project {ProjectId}; project LFS total {Total}",
-            oid, size, granted.Project.Id, total);
+        await lfs.LinkAsync(granted.Project.ProjectId, oid, size, CancellationToken.None);
+        logger.LogInformation("LFS object {Oid} ({Size} bytes) stored for project {ProjectId}; it counts once a pushed ref reaches it",
+            oid, size, granted.Project.ProjectId);
         http.Response.StatusCode = StatusCodes.Status200OK;
     }
 
@@ -113,7 +114,7 @@ public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, L
             throw new GitHttpException(StatusCodes.Status422UnprocessableEntity, "The oid must be 64 lowercase hexadecimal digits (SHA-256).");
         }
         var granted = await access.ResolveAsync(http, route, write: false, cancellationToken);
-        var linked = await lfs.LinkedAsync(granted.Project.Id, [oid], cancellationToken);
+        var linked = await lfs.LinkedAsync(granted.Project.ProjectId, [oid], cancellationToken);
         if (!linked.ContainsKey(oid) || !store.Exists(oid))
         {
             throw new GitHttpException(StatusCodes.Status404NotFound, "Object does not exist on the server.");
@@ -132,8 +133,6 @@ public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, L
 
     private string Href(HttpContext http, GitRoute route, string oid)
     {
-        var external = configuration["Server:ExternalUrl"];
-        var baseUrl = string.IsNullOrEmpty(external) ? $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}" : external.TrimEnd('/');
-        return $"{baseUrl}/{route.Namespace}/{route.Project}.git/info/lfs/objects/{oid}";
+        return $"{server.Value.BaseUrl(http.Request)}/{route.Namespace}/{route.Project}.git/info/lfs/objects/{oid}";
     }
 }

@@ -5,9 +5,7 @@ public static class LfsSetup
     public static IServiceCollection AddLfs(this IServiceCollection services)
     {
         services.AddOptions<LfsOptions>().BindConfiguration(LfsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        // Singletons: the store is paths over the data dir, the rest use the shared data source.
-        services.AddSingleton<LfsObjectStore>();
-        services.AddSingleton<LfsRepository>();
+        // Singleton: it holds only other singletons (the object store and its tables are core Git storage).
         services.AddSingleton<LfsHandler>();
         return services;
     }

@@ -1,14 +1,14 @@
 using MlOps.Pipelines;
 using MlOps.Pipelines.Compilation;
 using MlOps.Pipelines.Resolution;
-using MlOps.Server.Features.Projects;
+using MlOps.Server.AccessControl;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
 
 namespace MlOps.Server.Features.Lint;
 
 /// <summary>Like GitLab's CI lint: validates a posted definition and shows what it compiles to.</summary>
-public sealed class LintHandler(ProjectHandler projects, IOperationResolver operations)
+public sealed class LintHandler(AccessGate gate, IOperationResolver operations)
 {
     public async Task<LintResponse> LintAsync(Caller caller, LintRequest request, CancellationToken cancellationToken)
     {
@@ -44,8 +44,8 @@ public sealed class LintHandler(ProjectHandler projects, IOperationResolver oper
             {
                 throw new ValidationException("project", "project must be a full path such as 'acme/iris'.");
             }
-            var (project, _) = await projects.FindVisibleAsync(caller, path[..slash], path[(slash + 1)..], cancellationToken);
-            context = context with { Project = project.FullPath, Client = project.Client };
+            var project = await gate.ProjectAsync(caller, path[..slash], path[(slash + 1)..], ProjectAction.Read, cancellationToken);
+            context = context with { Project = project.FullPath, Client = project.ClientPath };
         }
 
         var result = await PipelineLinter.LintAsync(request.Content!, kind!.Value, target!.Value, context, operations, cancellationToken);

@@ -1,7 +1,8 @@
-using MlOps.Server.Features.Audit;
-using MlOps.Server.Features.Users;
+using MlOps.Server.AccessControl;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
+using MlOps.Server.Namespaces;
 using Npgsql;
 
 namespace MlOps.Server.Features.Members;
@@ -10,7 +11,7 @@ namespace MlOps.Server.Features.Members;
 /// Membership rules for groups and projects alike: maintainers manage members up to their own
 /// role, only owners grant or take away ownership, and a group always keeps one owner.
 /// </summary>
-public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository members, UserRepository users, AuditLog audit)
+public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository members, UserDirectory users, AuditLog audit)
 {
     public async Task<Page<MemberResponse>> ListAsync(MembershipTarget target, PageRequest page, CancellationToken cancellationToken)
     {
@@ -21,7 +22,7 @@ public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository 
     public async Task<MemberResponse> AddAsync(Caller caller, AccessLevel callerLevel, MembershipTarget target,
         AddMemberRequest request, CancellationToken cancellationToken)
     {
-        Namespaces.Access.Require(callerLevel, AccessLevel.Maintainer, caller, $"manage the members of this {target.TypeName}");
+        AccessGate.Require(callerLevel, AccessLevel.Maintainer, caller, $"manage the members of this {target.TypeName}");
         var level = ParseRole(request.Role);
         var username = request.Username?.Trim() ?? "";
         if (username.Length == 0)
@@ -45,7 +46,7 @@ public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository 
     public async Task<MemberResponse> UpdateAsync(Caller caller, AccessLevel callerLevel, MembershipTarget target, string username,
         UpdateMemberRequest request, CancellationToken cancellationToken)
     {
-        Namespaces.Access.Require(callerLevel, AccessLevel.Maintainer, caller, $"manage the members of this {target.TypeName}");
+        AccessGate.Require(callerLevel, AccessLevel.Maintainer, caller, $"manage the members of this {target.TypeName}");
         var level = ParseRole(request.Role);
         var user = await users.FindAsync(username, cancellationToken)
             ?? throw new NotFoundException($"'{username}' is not a member of this {target.TypeName}.");
@@ -74,7 +75,7 @@ public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository 
         var leaving = user?.Id == caller.UserId;
         if (!leaving)
         {
-            Namespaces.Access.Require(callerLevel, AccessLevel.Maintainer, caller, $"manage the members of this {target.TypeName}");
+            AccessGate.Require(callerLevel, AccessLevel.Maintainer, caller, $"manage the members of this {target.TypeName}");
         }
         if (user is null)
         {
@@ -102,7 +103,7 @@ public sealed class MemberHandler(NpgsqlDataSource dataSource, MemberRepository 
     private static AccessLevel ParseRole(string? role) =>
         AccessLevels.TryParseRole(role, out var level)
             ? level
-            : throw new ValidationException("role", "role must be one of: reporter, developer, maintainer, owner.");
+            : throw new ValidationException("role", "role must be one of: guest, reporter, developer, maintainer, owner.");
 
     private static void RequireOwnerToTouchOwners(AccessLevel callerLevel, AccessLevel level)
     {

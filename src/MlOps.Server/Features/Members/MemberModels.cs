@@ -1,3 +1,4 @@
+using MlOps.Server.AccessControl;
 using MlOps.Server.Infrastructure.Auth;
 
 namespace MlOps.Server.Features.Members;
@@ -8,13 +9,8 @@ public sealed record UpdateMemberRequest(string? Role);
 
 public sealed record MemberResponse(long UserId, string Username, string Name, string Role, DateTime CreatedAt);
 
-public sealed class MemberRow
+public static class MemberRows
 {
-    public long UserId { get; init; }
-    public string Username { get; init; } = "";
-    public string Name { get; init; } = "";
-    public int AccessLevel { get; init; }
-    public DateTime CreatedAt { get; init; }
-
-    public MemberResponse ToResponse() => new(UserId, Username, Name, ((AccessLevel)AccessLevel).ToRole(), CreatedAt);
+    public static MemberResponse ToResponse(this MemberRow row) =>
+        new(row.UserId, row.Username, row.Name, ((AccessLevel)row.AccessLevel).ToRole(), row.CreatedAt);
 }

@@ -2,10 +2,6 @@ namespace MlOps.Server.Features.Members;
 
 public static class MemberSetup
 {
-    public static IServiceCollection AddMembers(this IServiceCollection services)
-    {
-        services.AddSingleton<MemberRepository>();
-        services.AddSingleton<MemberHandler>();
-        return services;
-    }
+    /// <summary>Stateless: it holds only singletons (the membership tables belong to the gate, in AccessControl).</summary>
+    public static IServiceCollection AddMembers(this IServiceCollection services) => services.AddSingleton<MemberHandler>();
 }

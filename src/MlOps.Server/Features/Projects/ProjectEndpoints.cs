@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using MlOps.Server.Features.Members;
 using MlOps.Server.Infrastructure.Http;
 
 namespace MlOps.Server.Features.Projects;
@@ -30,11 +29,8 @@ public static class ProjectEndpoints
 
         project.MapGet("", async Task<Ok<ProjectResponse>> (string @namespace, string project, HttpContext http,
             ProjectHandler handler, CancellationToken ct) =>
-        {
-            var caller = http.Caller();
-            var (row, level) = await handler.FindVisibleAsync(caller, @namespace, project, ct);
-            return TypedResults.Ok(row.ToResponse(level));
-        }).WithSummary("Get a project");
+            TypedResults.Ok(await handler.GetAsync(http.Caller(), @namespace, project, ct)))
+            .WithSummary("Get a project");
 
         project.MapPatch("", async Task<Ok<ProjectResponse>> (string @namespace, string project, UpdateProjectRequest request,
             HttpContext http, ProjectHandler handler, CancellationToken ct) =>
@@ -48,44 +44,7 @@ public static class ProjectEndpoints
             return TypedResults.NoContent();
         }).WithSummary("Delete a project (owner)");
 
-        MapMembers(project.MapGroup("/members"));
         return api;
-    }
-
-    private static void MapMembers(RouteGroupBuilder members)
-    {
-        members.MapGet("", async Task<Ok<Page<MemberResponse>>> (string @namespace, string project, string? cursor, int? per_page,
-            HttpContext http, ProjectHandler projects, MemberHandler handler, CancellationToken ct) =>
-        {
-            var (row, _) = await projects.FindVisibleAsync(http.Caller(), @namespace, project, ct);
-            return TypedResults.Ok(await handler.ListAsync(ProjectHandler.MembershipOf(row), PageRequest.From(cursor, per_page), ct));
-        }).WithSummary("Direct members of a project");
-
-        members.MapPost("", async Task<Created<MemberResponse>> (string @namespace, string project, AddMemberRequest request,
-            HttpContext http, ProjectHandler projects, MemberHandler handler, CancellationToken ct) =>
-        {
-            var caller = http.RequireCaller();
-            var (row, level) = await projects.FindVisibleAsync(caller, @namespace, project, ct);
-            var member = await handler.AddAsync(caller, level, ProjectHandler.MembershipOf(row), request, ct);
-            return TypedResults.Created($"{Location(row.NamespaceFullPath, row.Path)}/members/{member.Username}", member);
-        }).WithSummary("Add a member (maintainer)");
-
-        members.MapPut("/{username}", async Task<Ok<MemberResponse>> (string @namespace, string project, string username,
-            UpdateMemberRequest request, HttpContext http, ProjectHandler projects, MemberHandler handler, CancellationToken ct) =>
-        {
-            var caller = http.RequireCaller();
-            var (row, level) = await projects.FindVisibleAsync(caller, @namespace, project, ct);
-            return TypedResults.Ok(await handler.UpdateAsync(caller, level, ProjectHandler.MembershipOf(row), username, request, ct));
-        }).WithSummary("Change a member's role (maintainer)");
-
-        members.MapDelete("/{username}", async Task<NoContent> (string @namespace, string project, string username,
-            HttpContext http, ProjectHandler projects, MemberHandler handler, CancellationToken ct) =>
-        {
-            var caller = http.RequireCaller();
-            var (row, level) = await projects.FindVisibleAsync(caller, @namespace, project, ct);
-            await handler.RemoveAsync(caller, level, ProjectHandler.MembershipOf(row), username, ct);
-            return TypedResults.NoContent();
-        }).WithSummary("Remove a member, or leave");
     }
 
     public static string Location(string namespacePath, string path) =>

@@ -1,15 +1,15 @@
-using MlOps.Server.Features.Audit;
-using MlOps.Server.Features.Members;
-using MlOps.Server.Features.Namespaces;
-using MlOps.Server.Features.Repositories;
+using MlOps.Server.AccessControl;
+using MlOps.Server.Git;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
+using MlOps.Server.Namespaces;
 using Npgsql;
 
 namespace MlOps.Server.Features.Projects;
 
-public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepository projects, AuditLog audit,
+public sealed class ProjectHandler(NpgsqlDataSource dataSource, AccessGate gate, ProjectRepository projects, AuditLog audit,
     EmbeddedGitBackend embedded, GitBackends backends)
 {
     public async Task<ProjectResponse> CreateAsync(Caller caller, CreateProjectRequest request, CancellationToken cancellationToken)
@@ -23,21 +23,25 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         {
             validator.Add("path", "path " + pathError);
         }
-        validator.Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
+        validator.Check(Rules.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
         ValidateCommon(validator, request.Name, request.Description, topics, request.DefaultBranch);
         validator.ThrowIfAny();
 
+        // Personal namespaces belong to their user alone; in groups, developers may create projects.
+        var decision = await gate.DecideNamespaceAsync(caller, namespacePath, NamespaceAction.CreateProject, cancellationToken);
+        var notFound = $"There is no namespace '{namespacePath}'.";
+        if (decision.Verdict == AccessVerdict.LooksAbsent)
+        {
+            throw new ValidationException("namespace", notFound);
+        }
+        var level = AccessGate.Enforce(decision, caller, NamespaceAccess.Describe(NamespaceAction.CreateProject), notFound).Level;
+
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var ns = await NamespaceRepository.FindAsync(connection, transaction, namespacePath, caller.UserId, cancellationToken, RowLock.Share);
-        var level = ns is null ? AccessLevel.None : Access.Effective(ns.AccessLevel, caller);
-        if (ns is null || !Access.CanSee(ns.Visibility, level, caller))
-        {
-            throw new ValidationException("namespace", $"There is no namespace '{namespacePath}'.");
-        }
-        // Personal namespaces belong to their user alone; in groups, developers may create projects.
-        Access.Require(level, ns.IsGroup ? AccessLevel.Developer : AccessLevel.Owner, caller, "create a project in this namespace");
-        if (ns.IsGroup && Access.Rank(visibility) > Access.Rank(ns.Visibility))
+        // Locked, so the namespace cannot become less visible than the project while it is created.
+        var ns = await NamespaceRepository.FindAsync(connection, transaction, namespacePath, caller.UserId, cancellationToken, RowLock.Share)
+            ?? throw new ValidationException("namespace", notFound);
+        if (ns.IsGroup && Rules.Rank(visibility) > Rules.Rank(ns.Visibility))
         {
             throw new ValidationException("visibility", $"A project cannot be more visible than its group ({ns.Visibility}).");
         }
@@ -54,6 +58,13 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         }
         var defaultBranch = request.DefaultBranch?.Trim() ?? "main";
         await ProtectedBranchRepository.AddAsync(connection, transaction, id, defaultBranch, cancellationToken);
+        // Whoever creates a project can push its first commit and manage it: maintainer, unless the
+        // namespace already gives more (its owner, a group's maintainers and owners, admins).
+        if (level < AccessLevel.Maintainer)
+        {
+            await MemberRepository.UpsertAsync(transaction, new MembershipTarget(MembershipKind.Project, id, $"{ns.FullPath}/{path}", ns.Id, id),
+                caller.UserId, (int)AccessLevel.Maintainer, cancellationToken);
+        }
         await audit.WriteAsync(transaction, caller, new AuditEntry("project.create", "project", id, $"{ns.FullPath}/{path}", ns.Id, id,
             new { visibility }), cancellationToken);
         // Created before the commit, so a project never exists without its repository; should the
@@ -61,22 +72,24 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         await embedded.EnsureCreatedAsync(id, defaultBranch, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         var created = await projects.FindByIdAsync(id, caller.UserId, cancellationToken);
-        return created!.ToResponse(Access.Effective(created.AccessLevel, caller));
+        return created!.ToResponse(Rules.Effective(created.AccessLevel, caller));
     }
 
-    /// <summary>The project if the caller may see it, with their level; 404 otherwise, so that a
-    /// private project's existence is not revealed to outsiders.</summary>
-    public async Task<(ProjectRow Project, AccessLevel Level)> FindVisibleAsync(Caller? caller, string namespacePath, string path,
-        CancellationToken cancellationToken)
+    public async Task<ProjectResponse> GetAsync(Caller? caller, string namespacePath, string path, CancellationToken cancellationToken)
     {
-        var ns = Names.DecodePath(namespacePath);
-        var project = await projects.FindAsync(ns, path, caller?.UserId, cancellationToken);
-        var level = project is null ? AccessLevel.None : Access.Effective(project.AccessLevel, caller);
-        if (project is null || !Access.CanSee(project.Visibility, level, caller))
-        {
-            throw new NotFoundException($"Project '{ns}/{path}' not found.");
-        }
-        return (project, level);
+        var (project, level) = await FindAsync(caller, namespacePath, path, ProjectAction.View, cancellationToken);
+        return project.ToResponse(level);
+    }
+
+    /// <summary>The project's own row, once the gate allowed <paramref name="action"/> on it.</summary>
+    private async Task<(ProjectRow Project, AccessLevel Level)> FindAsync(Caller? caller, string namespacePath, string path,
+        ProjectAction action, CancellationToken cancellationToken)
+    {
+        var access = await gate.ProjectAsync(caller, namespacePath, path, action, cancellationToken);
+        // Deleted in between: the same answer the gate gives for a project that does not exist.
+        var project = await projects.FindByIdAsync(access.ProjectId, caller?.UserId, cancellationToken)
+            ?? throw new NotFoundException($"Project '{Names.DecodePath(namespacePath)}/{path}' not found.");
+        return (project, access.Level);
     }
 
     public async Task<Page<ProjectResponse>> ListAsync(Caller? caller, string? namespacePath, string? search, string? topic,
@@ -85,14 +98,13 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         var rows = await projects.ListVisibleAsync(caller?.UserId, caller?.IsAdmin ?? false, namespacePath,
             string.IsNullOrWhiteSpace(search) ? null : search.Trim(), string.IsNullOrWhiteSpace(topic) ? null : topic.Trim().ToLowerInvariant(),
             page, cancellationToken);
-        return page.ToPage(rows, r => r.Id, r => r.ToResponse(Access.Effective(r.AccessLevel, caller)));
+        return page.ToPage(rows, r => r.Id, r => r.ToResponse(Rules.Effective(r.AccessLevel, caller)));
     }
 
     public async Task<ProjectResponse> UpdateAsync(Caller caller, string namespacePath, string path, UpdateProjectRequest request,
         CancellationToken cancellationToken)
     {
-        var (project, level) = await FindVisibleAsync(caller, namespacePath, path, cancellationToken);
-        Access.Require(level, AccessLevel.Maintainer, caller, "change this project's settings");
+        var (project, level) = await FindAsync(caller, namespacePath, path, ProjectAction.Manage, cancellationToken);
         var newPath = request.Path?.Trim() ?? project.Path;
         var visibility = request.Visibility?.Trim().ToLowerInvariant() ?? project.Visibility;
         var topics = request.Topics is null ? project.Topics : NormaliseTopics(request.Topics);
@@ -101,7 +113,7 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         {
             validator.Add("path", "path " + pathError);
         }
-        validator.Check(Access.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
+        validator.Check(Rules.Rank(visibility) >= 0, "visibility", "visibility must be private, internal or public.");
         validator.Check(request.Name is null || request.Name.Trim().Length > 0, "name", "name must not be empty.");
         ValidateCommon(validator, request.Name, request.Description, topics, request.DefaultBranch);
         validator.ThrowIfAny();
@@ -109,7 +121,7 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var ns = await NamespaceRepository.FindAsync(connection, transaction, project.NamespaceFullPath, null, cancellationToken, RowLock.Share);
-        if (ns is { IsGroup: true } && Access.Rank(visibility) > Access.Rank(ns.Visibility))
+        if (ns is { IsGroup: true } && Rules.Rank(visibility) > Rules.Rank(ns.Visibility))
         {
             throw new ValidationException("visibility", $"A project cannot be more visible than its group ({ns.Visibility}).");
         }
@@ -140,8 +152,7 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
 
     public async Task DeleteAsync(Caller caller, string namespacePath, string path, CancellationToken cancellationToken)
     {
-        var (project, level) = await FindVisibleAsync(caller, namespacePath, path, cancellationToken);
-        Access.Require(level, AccessLevel.Owner, caller, "delete this project");
+        var (project, _) = await FindAsync(caller, namespacePath, path, ProjectAction.Delete, cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ProjectRepository.DeleteAsync(transaction, project.Id, cancellationToken);
@@ -151,9 +162,6 @@ public sealed class ProjectHandler(NpgsqlDataSource dataSource, ProjectRepositor
         // After the commit: a leftover directory is harmless, a project without one is not.
         backends.DeleteLocal(project.Id);
     }
-
-    public static MembershipTarget MembershipOf(ProjectRow project) =>
-        new(MembershipKind.Project, project.Id, project.FullPath, project.NamespaceId, project.Id);
 
     private static string[] NormaliseTopics(string?[]? topics) =>
         (topics ?? []).OfType<string>().Select(t => t.Trim().ToLowerInvariant()).Where(t => t.Length > 0).Distinct().ToArray();

@@ -1,5 +1,5 @@
 using Dapper;
-using MlOps.Server.Features.Namespaces;
+using MlOps.Server.AccessControl;
 using MlOps.Server.Infrastructure.Http;
 using Npgsql;
 
@@ -11,19 +11,9 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
         SELECT p.id, p.namespace_id, n.full_path AS namespace_full_path, n.kind AS namespace_kind,
                n.visibility AS namespace_visibility, p.path, p.name, p.description, p.visibility, p.topics,
                p.default_branch, p.created_at, p.updated_at, p.git_backend, p.repository_size, p.lfs_size,
-               GREATEST({NamespaceRepository.LevelSql},
-                        COALESCE((SELECT pm.access_level FROM project_members pm
-                                  WHERE pm.project_id = p.id AND pm.user_id = @userId), 0)) AS access_level
+               {AccessGate.ProjectLevelSql} AS access_level
         FROM projects p JOIN namespaces n ON n.id = p.namespace_id
         """;
-
-    public async Task<ProjectRow?> FindAsync(string namespacePath, string path, long? userId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.QuerySingleOrDefaultAsync<ProjectRow>(new CommandDefinition(
-            $"{Select} WHERE lower(n.full_path) = lower(@namespacePath) AND lower(p.path) = lower(@path)",
-            new { namespacePath, path, userId = userId ?? 0 }, cancellationToken: cancellationToken));
-    }
 
     public async Task<ProjectRow?> FindByIdAsync(long id, long? userId, CancellationToken cancellationToken)
     {
@@ -80,15 +70,4 @@ public sealed class ProjectRepository(NpgsqlDataSource dataSource)
     public static Task DeleteAsync(NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
         transaction.Connection!.ExecuteAsync(new CommandDefinition(
             "DELETE FROM projects WHERE id = @id", new { id }, transaction, cancellationToken: cancellationToken));
-
-    public async Task UpdateSizesAsync(long id, long? repositoryBytes, long? lfsBytes, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE projects SET repository_size = COALESCE(@repositoryBytes, repository_size),
-                                lfs_size = COALESCE(@lfsBytes, lfs_size)
-            WHERE id = @id
-            """, new { id, repositoryBytes, lfsBytes }, cancellationToken: cancellationToken));
-    }
 }

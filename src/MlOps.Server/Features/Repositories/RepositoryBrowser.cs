@@ -1,4 +1,5 @@
 using LibGit2Sharp;
+using MlOps.Server.Git;
 
 namespace MlOps.Server.Features.Repositories;
 

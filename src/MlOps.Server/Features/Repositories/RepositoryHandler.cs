@@ -1,21 +1,19 @@
 using System.Globalization;
-using MlOps.Server.Features.Lfs;
-using MlOps.Server.Features.Projects;
-using MlOps.Server.Features.PushEvents;
+using MlOps.Server.AccessControl;
+using MlOps.Server.Git;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
-using MlOps.Server.Features.Namespaces;
 
 namespace MlOps.Server.Features.Repositories;
 
 /// <summary>Repository browsing, protected branches and push events for one project.</summary>
-public sealed class RepositoryHandler(ProjectHandler projects, GitBackends backends, RepositoryBrowser browser,
+public sealed class RepositoryHandler(AccessGate gate, GitBackends backends, RepositoryBrowser browser,
     ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, LfsRepository lfs, LfsObjectStore lfsStore)
 {
     public async Task<IReadOnlyList<BranchResponse>> BranchesAsync(Caller? caller, string ns, string path, CancellationToken ct)
     {
         var (project, local) = await ReadableAsync(caller, ns, path, ct);
-        var protectedNames = (await protectedBranches.ListAsync(project.Id, ct)).ToHashSet(StringComparer.Ordinal);
+        var protectedNames = (await protectedBranches.ListAsync(project.ProjectId, ct)).ToHashSet(StringComparer.Ordinal);
         var head = await browser.HeadBranchAsync(local) ?? project.DefaultBranch;
         var branches = await browser.BranchesAsync(local);
         return branches.Select(b => new BranchResponse(b.Name, b.Commit, protectedNames.Contains(b.Name), b.Name == head)).ToList();
@@ -73,7 +71,7 @@ public sealed class RepositoryHandler(ProjectHandler projects, GitBackends backe
         var name = Path.GetFileName(file);
         if (pointer is not null)
         {
-            var linked = await lfs.LinkedAsync(project.Id, [pointer.Oid], ct);
+            var linked = await lfs.LinkedAsync(project.ProjectId, [pointer.Oid], ct);
             if (!linked.ContainsKey(pointer.Oid) || !lfsStore.Exists(pointer.Oid))
             {
                 throw new NotFoundException($"'{file}' is an LFS pointer to an object that was never uploaded ({pointer.Oid}).");
@@ -91,30 +89,28 @@ public sealed class RepositoryHandler(ProjectHandler projects, GitBackends backe
     public async Task<IReadOnlyList<ProtectedBranchResponse>> ProtectedBranchesAsync(Caller? caller, string ns, string path,
         CancellationToken ct)
     {
-        var (project, _) = await projects.FindVisibleAsync(caller, ns, path, ct);
-        return (await protectedBranches.ListAsync(project.Id, ct)).Select(n => new ProtectedBranchResponse(n)).ToList();
+        var project = await gate.ProjectAsync(caller, ns, path, ProjectAction.Read, ct);
+        return (await protectedBranches.ListAsync(project.ProjectId, ct)).Select(n => new ProtectedBranchResponse(n)).ToList();
     }
 
     public async Task<ProtectedBranchResponse> ProtectAsync(Caller caller, string ns, string path, ProtectedBranchRequest request,
         CancellationToken ct)
     {
-        var (project, level) = await projects.FindVisibleAsync(caller, ns, path, ct);
-        Access.Require(level, AccessLevel.Maintainer, caller, "protect branches");
+        var project = await gate.ProjectAsync(caller, ns, path, ProjectAction.Manage, ct);
         var name = request.Name?.Trim() ?? "";
         if (name.Length is 0 or > 255 || name.Contains("..", StringComparison.Ordinal) || name.StartsWith('-') || name.EndsWith('/')
             || name.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c is '~' or '^' or ':' or '\\' or '?' or '*' or '['))
         {
             throw new ValidationException("name", "name must be a valid branch name (no wildcards).");
         }
-        await protectedBranches.AddAsync(project.Id, name, ct);
+        await protectedBranches.AddAsync(project.ProjectId, name, ct);
         return new ProtectedBranchResponse(name);
     }
 
     public async Task UnprotectAsync(Caller caller, string ns, string path, string name, CancellationToken ct)
     {
-        var (project, level) = await projects.FindVisibleAsync(caller, ns, path, ct);
-        Access.Require(level, AccessLevel.Maintainer, caller, "unprotect branches");
-        if (!await protectedBranches.RemoveAsync(project.Id, Uri.UnescapeDataString(name), ct))
+        var project = await gate.ProjectAsync(caller, ns, path, ProjectAction.Manage, ct);
+        if (!await protectedBranches.RemoveAsync(project.ProjectId, Uri.UnescapeDataString(name), ct))
         {
             throw new NotFoundException($"The branch '{name}' is not protected.");
         }
@@ -123,19 +119,19 @@ public sealed class RepositoryHandler(ProjectHandler projects, GitBackends backe
     public async Task<Page<PushEventResponse>> PushEventsAsync(Caller? caller, string ns, string path, PageRequest page,
         CancellationToken ct)
     {
-        // Like branches and commits: whoever can see the project (anonymous callers on a public one).
-        var (project, _) = await projects.FindVisibleAsync(caller, ns, path, ct);
-        var rows = await pushEvents.ListAsync(project.Id, page.After ?? 0, page.FetchLimit, ct);
+        // Like branches and commits: whoever can read the project (anonymous callers on a public one).
+        var project = await gate.ProjectAsync(caller, ns, path, ProjectAction.Read, ct);
+        var rows = await pushEvents.ListAsync(project.ProjectId, page.After ?? 0, page.FetchLimit, ct);
         return page.ToPage(rows, r => r.Id, r => new PushEventResponse(r.Id, r.Source, r.Ref, r.BeforeSha, r.AfterSha, r.PusherId,
             r.PusherUsername, r.CreatedAt));
     }
 
-    private async Task<(ProjectRow Project, string LocalPath)> ReadableAsync(Caller? caller, string ns, string path, CancellationToken ct)
+    private async Task<(ProjectAccess Project, string LocalPath)> ReadableAsync(Caller? caller, string ns, string path, CancellationToken ct)
     {
-        var (project, _) = await projects.FindVisibleAsync(caller, ns, path, ct);
-        return (project, backends.For(project).LocalPath(project.Id));
+        var project = await gate.ProjectAsync(caller, ns, path, ProjectAction.Read, ct);
+        return (project, backends.For(project.GitBackend).LocalPath(project.ProjectId));
     }
 
-    private static string RefOrDefault(string? refName, ProjectRow project) =>
+    private static string RefOrDefault(string? refName, ProjectAccess project) =>
         string.IsNullOrWhiteSpace(refName) ? project.DefaultBranch : refName.Trim();
 }

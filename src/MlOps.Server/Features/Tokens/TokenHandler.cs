@@ -1,12 +1,12 @@
-using MlOps.Server.Features.Audit;
-using MlOps.Server.Features.Users;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
+using MlOps.Server.Namespaces;
 using Npgsql;
 
 namespace MlOps.Server.Features.Tokens;
 
-public sealed class TokenHandler(NpgsqlDataSource dataSource, TokenRepository tokens, UserRepository users, AuditLog audit,
+public sealed class TokenHandler(NpgsqlDataSource dataSource, TokenRepository tokens, UserDirectory users, AuditLog audit,
     TimeProvider clock)
 {
     public async Task<CreatedTokenResponse> CreateAsync(Caller caller, string username, CreateTokenRequest request,
@@ -29,7 +29,7 @@ public sealed class TokenHandler(NpgsqlDataSource dataSource, TokenRepository to
         var token = TokenHasher.NewPersonalToken();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var row = await tokens.InsertAsync(transaction, user.Id, name, token, scopes.Distinct(), request.ExpiresAt, cancellationToken);
+        var row = await PersonalTokens.InsertAsync(transaction, user.Id, name, token, scopes.Distinct(), request.ExpiresAt, cancellationToken);
         await audit.WriteAsync(transaction, caller,
             new AuditEntry("token.create", "token", row.Id, $"{user.Username}/{name}", Details: new { row.Scopes, row.ExpiresAt }),
             cancellationToken);
@@ -57,7 +57,7 @@ public sealed class TokenHandler(NpgsqlDataSource dataSource, TokenRepository to
         await transaction.CommitAsync(cancellationToken);
     }
 
-    private async Task<UserRow> RequireSelfOrAdminAsync(Caller caller, string username, CancellationToken cancellationToken)
+    private async Task<UserRef> RequireSelfOrAdminAsync(Caller caller, string username, CancellationToken cancellationToken)
     {
         var user = await users.FindAsync(username, cancellationToken);
         if (user is not null && (caller.IsAdmin || user.Id == caller.UserId))

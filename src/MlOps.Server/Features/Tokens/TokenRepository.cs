@@ -1,5 +1,4 @@
 using Dapper;
-using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
 using Npgsql;
 
@@ -8,26 +7,6 @@ namespace MlOps.Server.Features.Tokens;
 public sealed class TokenRepository(NpgsqlDataSource dataSource)
 {
     private const string Columns = "id, user_id, name, scopes, token_prefix, expires_at, revoked_at, last_used_at, created_at";
-
-    public async Task<TokenRow> InsertAsync(NpgsqlTransaction transaction, long userId, string name, string token,
-        IEnumerable<string> scopes, DateTimeOffset? expiresAt, CancellationToken cancellationToken, string? displayPrefix = null) =>
-        await transaction.Connection!.QuerySingleAsync<TokenRow>(new CommandDefinition(
-            $"""
-            INSERT INTO personal_access_tokens (user_id, name, token_hash, token_prefix, scopes, expires_at)
-            VALUES (@userId, @name, @hash, @prefix, @scopes, @expiresAt)
-            RETURNING {Columns}
-            """,
-            new
-            {
-                userId, name, hash = TokenHasher.Hash(token), prefix = displayPrefix ?? TokenHasher.DisplayPrefix(token),
-                scopes = scopes.ToArray(), expiresAt = expiresAt?.UtcDateTime,
-            },
-            transaction, cancellationToken: cancellationToken));
-
-    public static Task<bool> ExistsAsync(NpgsqlTransaction transaction, string token, CancellationToken cancellationToken) =>
-        transaction.Connection!.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM personal_access_tokens WHERE token_hash = @hash)",
-            new { hash = TokenHasher.Hash(token) }, transaction, cancellationToken: cancellationToken));
 
     public async Task<IReadOnlyList<TokenRow>> ListAsync(long userId, PageRequest page, CancellationToken cancellationToken)
     {

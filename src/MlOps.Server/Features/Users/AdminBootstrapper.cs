@@ -1,7 +1,5 @@
-using Dapper;
 using Microsoft.Extensions.Options;
-using MlOps.Server.Features.Audit;
-using MlOps.Server.Features.Tokens;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using Npgsql;
 
@@ -21,7 +19,7 @@ public sealed class BootstrapOptions
 /// On the first start, creates the `admin` user. Its token comes from configuration, or is made
 /// up and printed once to the console (never to the log, which may be shipped elsewhere).
 /// </summary>
-public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepository users, TokenRepository tokens, AuditLog audit,
+public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepository users, AuditLog audit,
     IOptions<BootstrapOptions> options, ILogger<AdminBootstrapper> logger) : IHostedService
 {
     public const string AdminUsername = "admin";
@@ -34,12 +32,9 @@ public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepositor
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         // Two replicas starting together must not both create the admin.
-        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)",
-            new { key = BootstrapLockKey }, transaction, cancellationToken: cancellationToken));
+        await UserRepository.LockAsync(transaction, BootstrapLockKey, cancellationToken);
 
-        var adminId = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(
-            "SELECT id FROM users WHERE lower(username) = @AdminUsername", new { AdminUsername }, transaction,
-            cancellationToken: cancellationToken));
+        var adminId = await UserRepository.FindIdAsync(transaction, AdminUsername, cancellationToken);
         string? printed = null;
         if (adminId is null)
         {
@@ -51,27 +46,23 @@ public sealed class AdminBootstrapper(NpgsqlDataSource dataSource, UserRepositor
             if (configured is null)
             {
                 printed = TokenHasher.NewPersonalToken();
-                await tokens.InsertAsync(transaction, admin.Id, "bootstrap", printed, Scopes.All, null, cancellationToken);
+                await PersonalTokens.InsertAsync(transaction, admin.Id, "bootstrap", printed, Scopes.All, null, cancellationToken);
             }
             logger.LogInformation("Created the bootstrap administrator {Username}", AdminUsername);
         }
         if (configured is not null)
         {
             // A changed MLOPS_ADMIN_TOKEN is a rotation: the one it replaces stops working.
-            var hash = TokenHasher.Hash(configured);
-            var revoked = await connection.ExecuteAsync(new CommandDefinition(
-                """
-                UPDATE personal_access_tokens SET revoked_at = now()
-                WHERE user_id = @adminId AND name = @ConfiguredTokenName AND token_hash <> @hash AND revoked_at IS NULL
-                """, new { adminId, ConfiguredTokenName, hash }, transaction, cancellationToken: cancellationToken));
+            var revoked = await PersonalTokens.RevokeOthersNamedAsync(transaction, adminId.Value, ConfiguredTokenName, configured,
+                cancellationToken);
             if (revoked > 0)
             {
                 logger.LogInformation("Revoked {Count} earlier configured bootstrap token(s)", revoked);
             }
-            if (!await TokenRepository.ExistsAsync(transaction, configured, cancellationToken))
+            if (!await PersonalTokens.ExistsAsync(transaction, configured, cancellationToken))
             {
                 // The operator chose this token: showing its first characters would give away part of it.
-                await tokens.InsertAsync(transaction, adminId.Value, ConfiguredTokenName, configured, Scopes.All, null,
+                await PersonalTokens.InsertAsync(transaction, adminId.Value, ConfiguredTokenName, configured, Scopes.All, null,
                     cancellationToken, displayPrefix: "(env)");
                 logger.LogInformation("Registered the configured bootstrap token for {Username}", AdminUsername);
             }

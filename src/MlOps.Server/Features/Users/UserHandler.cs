@@ -1,4 +1,4 @@
-using MlOps.Server.Features.Audit;
+using MlOps.Server.Infrastructure.Audit;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;

@@ -25,6 +25,16 @@ public sealed class UserRepository(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
+    /// <summary>Holds a transaction-scoped advisory lock, so start-up work runs once however many replicas start.</summary>
+    public static Task LockAsync(NpgsqlTransaction transaction, long key, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key }, transaction,
+            cancellationToken: cancellationToken));
+
+    public static Task<long?> FindIdAsync(NpgsqlTransaction transaction, string username, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteScalarAsync<long?>(new CommandDefinition(
+            "SELECT id FROM users WHERE lower(username) = lower(@username)", new { username }, transaction,
+            cancellationToken: cancellationToken));
+
     /// <summary>Inserts the user and their personal namespace (same path) in the caller's transaction.</summary>
     public async Task<UserRow> InsertAsync(NpgsqlTransaction transaction, string username, string email, string name,
         string? passwordHash, bool isAdmin, CancellationToken cancellationToken)

@@ -4,6 +4,8 @@ namespace MlOps.Server.Infrastructure.Auth;
 public enum AccessLevel
 {
     None = 0,
+    /// <summary>Sees a project and its members, but not a private project's repository, runs or artifacts.</summary>
+    Guest = 10,
     Reporter = 20,
     Developer = 30,
     Maintainer = 40,
@@ -14,6 +16,7 @@ public static class AccessLevels
 {
     public static string ToRole(this AccessLevel level) => level switch
     {
+        AccessLevel.Guest => "guest",
         AccessLevel.Reporter => "reporter",
         AccessLevel.Developer => "developer",
         AccessLevel.Maintainer => "maintainer",
@@ -25,6 +28,7 @@ public static class AccessLevels
     {
         level = role?.Trim().ToLowerInvariant() switch
         {
+            "guest" => AccessLevel.Guest,
             "reporter" => AccessLevel.Reporter,
             "developer" => AccessLevel.Developer,
             "maintainer" => AccessLevel.Maintainer,

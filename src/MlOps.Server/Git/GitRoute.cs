@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
 using MlOps.Server.Infrastructure.Http;
 
-namespace MlOps.Server.Features.GitHttp;
+namespace MlOps.Server.Git;
 
 /// <summary>
 /// A Git HTTP path, `/{namespace}/{project}.git/{action}`, where the namespace may be nested
@@ -14,6 +14,10 @@ public sealed partial record GitRoute(string Namespace, string Project, string A
     private static partial Regex Pattern();
 
     public static bool LooksLikeGit(string? path) => path is not null && Pattern().IsMatch(path.TrimStart('/'));
+
+    /// <summary>A repository path whose action is the LFS API (`info/lfs…`).</summary>
+    public static bool IsLfs(string? path) =>
+        path is not null && Parse(path) is { } route && route.Action.StartsWith("info/lfs", StringComparison.Ordinal);
 
     public static GitRoute? Parse(string path)
     {
@@ -32,10 +36,22 @@ public sealed partial record GitRoute(string Namespace, string Project, string A
     }
 }
 
-/// <summary>Lets the catch-all Git route match only paths shaped like a repository.</summary>
+/// <summary>Lets the catch-all smart HTTP route match only paths shaped like a repository, outside `info/lfs`.</summary>
 public sealed class GitRouteConstraint : IRouteConstraint
 {
+    public const string Name = "gitrepo";
+
     public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values,
         RouteDirection routeDirection) =>
-        values.TryGetValue(routeKey, out var value) && GitRoute.LooksLikeGit(value as string);
+        values.TryGetValue(routeKey, out var value) && GitRoute.LooksLikeGit(value as string) && !GitRoute.IsLfs(value as string);
+}
+
+/// <summary>Lets the LFS route match only `…/{project}.git/info/lfs…` paths.</summary>
+public sealed class LfsRouteConstraint : IRouteConstraint
+{
+    public const string Name = "lfsrepo";
+
+    public bool Match(HttpContext? httpContext, IRouter? route, string routeKey, RouteValueDictionary values,
+        RouteDirection routeDirection) =>
+        values.TryGetValue(routeKey, out var value) && GitRoute.LooksLikeGit(value as string) && GitRoute.IsLfs(value as string);
 }

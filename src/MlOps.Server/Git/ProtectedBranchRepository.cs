@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace MlOps.Server.Features.Repositories;
+namespace MlOps.Server.Git;
 
 public sealed class ProtectedBranchRepository(NpgsqlDataSource dataSource)
 {

@@ -1,8 +1,6 @@
-using MlOps.Server.Features.GitHttp;
+namespace MlOps.Server.Git;
 
-namespace MlOps.Server.Features.Repositories;
-
-/// <summary>Bare repositories on the server's disk, served over smart HTTP by the GitHttp feature.</summary>
+/// <summary>Bare repositories on the server's disk, served over smart HTTP by the GitHttp feature (which installs the push hook before each push).</summary>
 public sealed class EmbeddedGitBackend(RepositoryPaths paths, ILogger<EmbeddedGitBackend> logger) : IGitBackend
 {
     public const string KindName = "embedded";
@@ -30,7 +28,6 @@ public sealed class EmbeddedGitBackend(RepositoryPaths paths, ILogger<EmbeddedGi
             // Corrupt or malicious objects are refused at push time, not discovered later.
             await GitProcess.RunAsync(temp, cancellationToken, "config", "receive.fsckObjects", "true");
             await GitProcess.RunAsync(temp, cancellationToken, "config", "http.receivepack", "true");
-            PushPolicyHook.Install(temp);
             Directory.Move(temp, path);
         }
         catch (IOException) when (Directory.Exists(path))
@@ -48,7 +45,7 @@ public sealed class EmbeddedGitBackend(RepositoryPaths paths, ILogger<EmbeddedGi
 
     public Task SyncAsync(long projectId, CancellationToken cancellationToken) => Task.CompletedTask;
 
-    // Embedded projects show statuses in our own UI (the pipelines issue); nothing to send.
+    // Embedded projects show statuses in the server's own API and UI; there is no host to send them to.
     public Task SetCommitStatusAsync(long projectId, CommitStatus status, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public void DeleteLocal(long projectId) => DeleteDirectory(paths.Embedded(projectId), logger);

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using MlOps.Server.Infrastructure;
 
-namespace MlOps.Server.Features.Repositories;
+namespace MlOps.Server.Git;
 
 /// <summary>
 /// Where repositories live on disk. Paths are derived from the project id alone, never from its

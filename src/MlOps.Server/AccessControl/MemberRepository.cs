@@ -2,7 +2,7 @@ using Dapper;
 using MlOps.Server.Infrastructure.Http;
 using Npgsql;
 
-namespace MlOps.Server.Features.Members;
+namespace MlOps.Server.AccessControl;
 
 /// <summary>What a membership belongs to: a group (namespace_members) or a project (project_members).</summary>
 public sealed record MembershipTarget(MembershipKind Kind, long Id, string Path, long? NamespaceId, long? ProjectId)
@@ -14,6 +14,16 @@ public sealed record MembershipTarget(MembershipKind Kind, long Id, string Path,
 }
 
 public enum MembershipKind { Group, Project }
+
+/// <summary>A direct membership of a group or project.</summary>
+public sealed class MemberRow
+{
+    public long UserId { get; init; }
+    public string Username { get; init; } = "";
+    public string Name { get; init; } = "";
+    public int AccessLevel { get; init; }
+    public DateTime CreatedAt { get; init; }
+}
 
 public sealed class MemberRepository(NpgsqlDataSource dataSource)
 {

@@ -1,13 +1,9 @@
-using MlOps.Server.Features.Projects;
-
-namespace MlOps.Server.Features.Repositories;
+namespace MlOps.Server.Git;
 
 /// <summary>Picks a project's backend by `projects.git_backend`.</summary>
 public sealed class GitBackends(IEnumerable<IGitBackend> backends)
 {
     private readonly Dictionary<string, IGitBackend> byKind = backends.ToDictionary(b => b.Kind, StringComparer.Ordinal);
-
-    public IGitBackend For(ProjectRow project) => For(project.GitBackend);
 
     public IGitBackend For(string kind) =>
         byKind.TryGetValue(kind, out var backend) ? backend : throw new InvalidOperationException($"No Git backend '{kind}'.");

@@ -4,7 +4,7 @@ using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Database;
 using Npgsql;
 
-namespace MlOps.Server.Features.Audit;
+namespace MlOps.Server.Infrastructure.Audit;
 
 public sealed record AuditEntry(
     string Action, string TargetType, long? TargetId, string TargetPath,

@@ -1,10 +1,9 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
-using MlOps.Server.Features.GitHttp;
 using MlOps.Server.Infrastructure;
 
-namespace MlOps.Server.Features.Lfs;
+namespace MlOps.Server.Git;
 
 /// <summary>
 /// Content-addressed LFS objects on disk at `lfs/objects/ab/cd/&lt;oid&gt;`. An upload is written
@@ -31,6 +30,16 @@ public sealed partial class LfsObjectStore(IOptions<StorageOptions> storage)
     }
 
     public bool Exists(string oid) => File.Exists(PathOf(oid));
+
+    /// <summary>Removes an object no project links any more (housekeeping).</summary>
+    public void Delete(string oid)
+    {
+        var path = PathOf(oid);
+        if (File.Exists(path))
+        {
+            File.Delete(path);
+        }
+    }
 
     /// <summary>Stores the bytes of <paramref name="input"/> as <paramref name="oid"/>; returns their size.</summary>
     public async Task<long> WriteAsync(string oid, Stream input, long? expectedSize, long maxBytes, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace MlOps.Server.Features.PushEvents;
+namespace MlOps.Server.Git;
 
 /// <summary>A ref that a push moved. `before` is all zeros for a new ref, `after` for a deleted one.</summary>
 public sealed record PushEvent(long ProjectId, string Source, string Ref, string Before, string After, long? PusherId,
@@ -56,11 +56,4 @@ public sealed class PushEventRepository(NpgsqlDataSource dataSource)
             """, new { projectId, afterId, limit }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
-}
-
-public static class PushEventSetup
-{
-    /// <summary>Singleton: it holds only the shared data source.</summary>
-    public static IServiceCollection AddPushEvents(this IServiceCollection services) =>
-        services.AddSingleton<PushEventRepository>();
 }

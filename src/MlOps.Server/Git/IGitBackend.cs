@@ -1,4 +1,4 @@
-namespace MlOps.Server.Features.Repositories;
+namespace MlOps.Server.Git;
 
 /// <summary>
 /// Where a project's repository lives. The server itself only ever reads a local bare repository

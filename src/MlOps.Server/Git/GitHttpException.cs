@@ -1,4 +1,4 @@
-namespace MlOps.Server.Features.GitHttp;
+namespace MlOps.Server.Git;
 
 /// <summary>
 /// A refusal on the Git HTTP or LFS routes. These are answered in the client's terms (plain text

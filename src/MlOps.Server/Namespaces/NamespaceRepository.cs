@@ -1,7 +1,7 @@
 using Dapper;
 using Npgsql;
 
-namespace MlOps.Server.Features.Namespaces;
+namespace MlOps.Server.Namespaces;
 
 public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
 {
@@ -36,6 +36,17 @@ public sealed class NamespaceRepository(NpgsqlDataSource dataSource)
             {rowLock switch { RowLock.Share => "FOR SHARE OF n", RowLock.Update => "FOR UPDATE OF n", _ => "" }}
             """,
             new { fullPath, userId = userId ?? 0 }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>The most open visibility among a group's subgroups and projects: the group may not go below it.
+    /// Here, beside the namespaces, because it spans groups and projects.</summary>
+    public static Task<string?> WidestChildVisibilityAsync(NpgsqlTransaction transaction, long id, CancellationToken cancellationToken) =>
+        transaction.Connection!.ExecuteScalarAsync<string?>(new CommandDefinition(
+            """
+            SELECT v FROM (
+                SELECT visibility AS v FROM namespaces WHERE parent_id = @id
+                UNION ALL SELECT visibility FROM projects WHERE namespace_id = @id
+            ) c ORDER BY CASE v WHEN 'public' THEN 0 WHEN 'internal' THEN 1 ELSE 2 END LIMIT 1
+            """, new { id }, transaction, cancellationToken: cancellationToken));
 }
 
 /// <summary>

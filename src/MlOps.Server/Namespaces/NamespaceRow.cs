@@ -1,4 +1,4 @@
-namespace MlOps.Server.Features.Namespaces;
+namespace MlOps.Server.Namespaces;
 
 public sealed class NamespaceRow
 {

@@ -1,8 +1,8 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
-using MlOps.Server.Features.Projects;
+using MlOps.Server.Namespaces;
 
-namespace MlOps.Server.Features.Repositories;
+namespace MlOps.Server.Git;
 
 /// <summary>
 /// Repacks an embedded repository after pushes, in the background: one pack with a reachability
@@ -10,7 +10,7 @@ namespace MlOps.Server.Features.Repositories;
 /// it keeps the number of packs that every fetch has to search small. Requests are coalesced per
 /// project; a push never waits for this. Git's own locking makes a repack safe next to a push.
 /// </summary>
-public sealed class RepositoryHousekeeping(EmbeddedGitBackend embedded, ProjectRepository projects,
+public sealed class RepositoryHousekeeping(EmbeddedGitBackend embedded, ProjectStore projects,
     ILogger<RepositoryHousekeeping> logger) : BackgroundService
 {
     /// <summary>Repack once there are this many packs (each push of more than 100 objects adds one).</summary>
@@ -57,7 +57,7 @@ public sealed class RepositoryHousekeeping(EmbeddedGitBackend embedded, ProjectR
                 // -a -d: everything into one pack, then drop the packs and loose objects it
                 // replaces; -b: write the bitmap. Unreachable objects are kept (no prune).
                 await GitProcess.RunAsync(path, stoppingToken, "repack", "-a", "-d", "-b", "-q");
-                await projects.UpdateSizesAsync(projectId, RepositoryPaths.SizeOf(path), null, stoppingToken);
+                await projects.SetRepositorySizeAsync(projectId, RepositoryPaths.SizeOf(path), stoppingToken);
                 logger.LogInformation("Repacked the repository of project {ProjectId}", projectId);
             }
             catch (Exception e) when (e is InvalidOperationException or IOException)

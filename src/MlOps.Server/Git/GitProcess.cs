@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace MlOps.Server.Features.Repositories;
+namespace MlOps.Server.Git;
 
 /// <summary>Runs short `git` commands (init, config) where the CLI is simpler than LibGit2Sharp.</summary>
 public static class GitProcess
