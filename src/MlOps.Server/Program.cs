@@ -14,6 +14,7 @@ using MlOps.Server.Features.Projects;
 using MlOps.Server.Features.PushEvents;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Features.Runners;
+using MlOps.Server.Features.Runs;
 using MlOps.Server.Features.Tokens;
 using MlOps.Server.Features.Users;
 using MlOps.Server.Infrastructure;
@@ -65,6 +66,7 @@ builder.Services.AddLfs();
 builder.Services.AddGitLab();
 builder.Services.AddLint();
 builder.Services.AddRunners();
+builder.Services.AddRuns();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -91,6 +93,7 @@ api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
 api.MapLintEndpoints();
 api.MapRunnerEndpoints();
+api.MapRunEndpoints();
 app.MapGitHttp();
 
 app.Run();

@@ -66,6 +66,9 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         environment[PushPolicyHook.MaintainerVariable] = granted.Level >= AccessLevel.Maintainer ? "1" : "0";
         PushPolicyHook.Install(path);
 
+        // Recorded before the refs can move, confirmed after: a crash in between loses no push.
+        var intents = await pushEvents.RecordIntentsAsync(updates.Select(u => new PushEvent(granted.Project.Id,
+            EmbeddedGitBackend.KindName, u.Ref, u.Before, u.After, granted.Caller?.UserId, granted.PusherName)).ToList(), cancellationToken);
         StartStreaming(http, "application/x-git-receive-pack-result");
         var report = new MemoryStream();
         await runner.RunAsync("receive-pack", path, advertiseRefs: false, environment, commands, body, http.Response.Body, report,
@@ -74,11 +77,8 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         // The refs have moved whether or not the client is still listening: record them regardless.
         var sideBand = capabilities.Any(c => c.StartsWith("side-band", StringComparison.Ordinal));
         var accepted = PktLine.ParseReportStatus(report.GetBuffer().AsSpan(0, (int)report.Length), sideBand);
-        var events = updates.Where(u => accepted.Contains(u.Ref))
-            .Select(u => new PushEvent(granted.Project.Id, EmbeddedGitBackend.KindName, u.Ref, u.Before, u.After,
-                granted.Caller?.UserId, granted.PusherName))
-            .ToList();
-        await pushEvents.InsertAsync(events, CancellationToken.None);
+        var events = updates.Select((u, i) => (u, Id: intents[i])).Where(x => accepted.Contains(x.u.Ref)).ToList();
+        await pushEvents.ConfirmAsync(intents, events.Select(x => x.Id).ToList(), CancellationToken.None);
         if (events.Count > 0)
         {
             logger.LogInformation("Push to project {ProjectId} by {Pusher} updated {RefCount} refs",
