@@ -74,6 +74,8 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         await runner.RunAsync("receive-pack", path, advertiseRefs: false, environment, commands, body, http.Response.Body, report,
             cancellationToken);
 
+        // The client has its answer now; the intents make what follows safe to lose.
+        await http.Response.CompleteAsync();
         // The refs have moved whether or not the client is still listening: record them regardless.
         var sideBand = capabilities.Any(c => c.StartsWith("side-band", StringComparison.Ordinal));
         var accepted = PktLine.ParseReportStatus(report.GetBuffer().AsSpan(0, (int)report.Length), sideBand);

@@ -14,6 +14,8 @@ internal static class PushFaults
     {
         if (KillBeforeConfirm)
         {
+            // The response is complete; this gives Kestrel time to put its last bytes on the wire.
+            Thread.Sleep(300);
             System.Diagnostics.Process.GetCurrentProcess().Kill();
         }
     }
