@@ -17,6 +17,7 @@ using MlOps.Server.Features.Runners;
 using MlOps.Server.Features.Runs;
 using MlOps.Server.Features.Tokens;
 using MlOps.Server.Features.Users;
+using MlOps.Server.Features.Webhooks;
 using MlOps.Server.Infrastructure;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.BackgroundJobs;
@@ -67,6 +68,7 @@ builder.Services.AddGitLab();
 builder.Services.AddLint();
 builder.Services.AddRunners();
 builder.Services.AddRuns();
+builder.Services.AddWebhooks();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -94,7 +96,9 @@ api.MapAuditEndpoints();
 api.MapLintEndpoints();
 api.MapRunnerEndpoints();
 api.MapRunEndpoints();
+api.MapDeliveryEndpoints();
 app.MapGitHttp();
+app.MapWebhooks();
 
 app.Run();
 

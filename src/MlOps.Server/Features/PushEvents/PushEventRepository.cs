@@ -6,7 +6,11 @@ namespace MlOps.Server.Features.PushEvents;
 
 /// <summary>A ref that a push moved. `before` is all zeros for a new ref, `after` for a deleted one.</summary>
 public sealed record PushEvent(long ProjectId, string Source, string Ref, string Before, string After, long? PusherId,
-    string PusherUsername);
+    string PusherUsername)
+{
+    /// <summary>The pusher's e-mail as the Git host reports it: a webhook push is credited to the account with that address.</summary>
+    public string? PusherEmail { get; init; }
+}
 
 public sealed class PushEventRow
 {
@@ -21,7 +25,12 @@ public sealed class PushEventRow
     public DateTime CreatedAt { get; init; }
     public int Attempts { get; init; }
     public long? DeliveryId { get; init; }
+    public string Kind { get; init; } = "push";
+    public string? TargetBranch { get; init; }
 }
+
+/// <summary>What a webhook delivery adds to a push event: its delivery, and for a merge request its target branch.</summary>
+public sealed record WebhookPushEvent(PushEvent Event, long DeliveryId, string Kind = "push", string? TargetBranch = null);
 
 /// <summary>
 /// The durable record of pushes that the push processor (Features/Runs) turns into runs. The
@@ -101,7 +110,7 @@ public sealed class PushEventRepository(NpgsqlDataSource dataSource)
     }
 
     private const string Columns =
-        "id, project_id, source, ref, before_sha, after_sha, pusher_id, pusher_username, created_at, attempts, delivery_id";
+        "id, project_id, source, ref, before_sha, after_sha, pusher_id, pusher_username, created_at, attempts, delivery_id, kind, target_branch";
 
     /// <summary>
     /// Claims the oldest unprocessed push event in the caller's transaction; other processes skip
@@ -154,6 +163,29 @@ public sealed class PushEventRepository(NpgsqlDataSource dataSource)
               """
             : "DELETE FROM push_events WHERE id = @id AND state = 'intent'", new { id }, cancellationToken: cancellationToken));
     }
+
+    /// <summary>
+    /// Records a push or merge request that a webhook delivered, in the caller's transaction; null
+    /// when the same ref move was recorded before (another delivery of the same event).
+    /// </summary>
+    public static Task<long?> InsertFromWebhookAsync(DbConnection connection, DbTransaction transaction, WebhookPushEvent e,
+        CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            """
+            WITH inserted AS (
+                INSERT INTO push_events (project_id, source, ref, before_sha, after_sha, pusher_id, pusher_username, delivery_id, kind,
+                                         target_branch)
+                VALUES (@ProjectId, @Source, @Ref, @Before, @After,
+                        COALESCE(@PusherId, (SELECT id FROM users WHERE lower(email) = lower(@PusherEmail) AND @PusherEmail <> '')),
+                        @PusherUsername, @DeliveryId, @Kind, @TargetBranch)
+                ON CONFLICT (project_id, source, ref, before_sha, after_sha) WHERE source <> 'embedded' DO NOTHING
+                RETURNING id)
+            SELECT id FROM inserted, pg_notify('mlops_push_events', id::text) AS n
+            """, new
+            {
+                e.Event.ProjectId, e.Event.Source, e.Event.Ref, e.Event.Before, e.Event.After, e.Event.PusherId,
+                PusherEmail = e.Event.PusherEmail ?? "", e.Event.PusherUsername, e.DeliveryId, e.Kind, e.TargetBranch,
+            }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>A project's push events after <paramref name="afterId"/>, oldest first.</summary>
     public async Task<IReadOnlyList<PushEventRow>> ListAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken)

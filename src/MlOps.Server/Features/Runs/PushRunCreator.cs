@@ -28,7 +28,9 @@ public sealed class PushRunCreator(RunRepository runs, RunPlanner planner, GitBa
         }
         var backend = backends.For(project.GitBackend);
         await backend.SyncAsync(project.Id, cancellationToken);
-        var facts = await CommitReader.ReadAsync(backend.LocalPath(project.Id), e.BeforeSha, e.AfterSha, project.DefaultBranch)
+        // A merge request's paths are those changed since the merge base with its target branch.
+        var baseBranch = e.Kind == "merge_request" ? e.TargetBranch ?? project.DefaultBranch : project.DefaultBranch;
+        var facts = await CommitReader.ReadAsync(backend.LocalPath(project.Id), e.BeforeSha, e.AfterSha, baseBranch)
             ?? throw new InvalidOperationException($"Commit {e.AfterSha} is not in the repository of project {project.Id} yet.");
         if (SkipCi(facts.Message))
         {
@@ -39,12 +41,12 @@ public sealed class PushRunCreator(RunRepository runs, RunPlanner planner, GitBa
             return "no_definition";
         }
 
-        var kind = e.Ref.StartsWith("refs/tags/", StringComparison.Ordinal) ? "tag" : "push";
+        var kind = e.Kind == "merge_request" ? "merge_request" : e.Ref.StartsWith("refs/tags/", StringComparison.Ordinal) ? "tag" : "push";
         var trigger = new RunTrigger(kind, e.Ref, facts.Sha, e.PusherId, e.PusherUsername, PushEventId: e.Id, DeliveryId: e.DeliveryId);
         var context = new
         {
             kind, source = e.Source, push_event_id = e.Id, delivery_id = e.DeliveryId, before = e.BeforeSha, after = e.AfterSha,
-            changed_paths = facts.ChangedPaths.Count, changed_since = CommitReader.IsZero(e.BeforeSha) ? "merge_base_with_default_branch" : "before",
+            target_branch = e.TargetBranch, changed_paths = facts.ChangedPaths.Count, changed_since = CommitReader.IsZero(e.BeforeSha) ? "merge_base_with_default_branch" : "before",
         };
         var (file, errors) = await planner.ParseAsync(facts.Definition, cancellationToken);
         if (file is null)
@@ -55,7 +57,9 @@ public sealed class PushRunCreator(RunRepository runs, RunPlanner planner, GitBa
         }
 
         var created = new List<long>();
-        var matched = file.Pipelines.Where(p => TriggerMatcher.MatchesPush(p.Triggers, e.Ref, facts.ChangedPaths)).ToList();
+        var matched = file.Pipelines.Where(p => e.Kind == "merge_request"
+            ? TriggerMatcher.MatchesMergeRequest(p.Triggers, baseBranch, facts.ChangedPaths)
+            : TriggerMatcher.MatchesPush(p.Triggers, e.Ref, facts.ChangedPaths)).ToList();
         foreach (var pipeline in matched)
         {
             var plan = await planner.PlanAsync(file, pipeline, project, backend.LocalPath(project.Id), e.Ref, facts.Sha,
