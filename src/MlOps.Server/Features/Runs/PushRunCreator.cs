@@ -49,6 +49,11 @@ public sealed class PushRunCreator(RunRepository runs, RunPlanner planner, GitBa
             target_branch = e.TargetBranch, changed_paths = facts.ChangedPaths.Count, changed_since = CommitReader.IsZero(e.BeforeSha) ? "merge_base_with_default_branch" : "before",
         };
         var (file, errors) = await planner.ParseAsync(facts.Definition, cancellationToken);
+        if (kind == "push" && e.Kind == "push")
+        {
+            await ScheduleRepository.RefreshAsync(connection, transaction, project.Id, e.Ref["refs/heads/".Length..], project.DefaultBranch,
+                file, cancellationToken);
+        }
         if (file is null)
         {
             await RunRepository.InsertAsync(connection, transaction,

@@ -14,7 +14,10 @@ public static class RunSetup
         services.AddSingleton<RunPlanner>();
         services.AddSingleton<PushRunCreator>();
         services.AddSingleton<RunHandler>();
+        services.AddSingleton<ScheduleRepository>();
+        services.AddSingleton<Scheduler>();
         services.AddHostedService<PushProcessor>();
+        services.AddHostedService(sp => sp.GetRequiredService<Scheduler>());
         return services;
     }
 }
