@@ -6,7 +6,20 @@ using MlOps.Server.Infrastructure.Secrets;
 
 namespace MlOps.Server.Tests.Runs;
 
-public class GitLabWebhookTests(RunServer server) : IClassFixture<RunServer>
+/// <summary>The run server with a recorded GitLab answering commit statuses.</summary>
+public sealed class GitLabWebhookServer : RunServer
+{
+    public GitLab.RecordedGitLabHandler GitLab { get; } = new();
+
+    protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
+    {
+        base.ConfigureWebHost(builder);
+        Microsoft.AspNetCore.TestHost.WebHostBuilderExtensions.ConfigureTestServices(builder, services =>
+            services.AddHttpClient<MlOps.Server.Features.GitLab.GitLabClient>().ConfigurePrimaryHttpMessageHandler(() => GitLab));
+    }
+}
+
+public class GitLabWebhookTests(GitLabWebhookServer server) : IClassFixture<GitLabWebhookServer>
 {
     private const string Secret = "hook-secret-0123456789abcdef";
 
@@ -67,11 +80,9 @@ public class GitLabWebhookTests(RunServer server) : IClassFixture<RunServer>
         return await db.ExecuteScalarAsync<long>(sql, new { projectId });
     }
 
-    [Fact]
-    public async Task Deliver_PushSentThreeTimes_MakesOneRunFromTheMirror()
+    /// <summary>The "GitLab" repository: a bare repository on disk with an mlops.yml on main, linked; and a push payload for it.</summary>
+    private async Task<(string Repository, long ProjectId, long GitLabId, string Sha, string Body)> LinkedWithPipelineAsync(Git.GitCli git)
     {
-        // The "GitLab" repository: a bare repository on disk with an mlops.yml on main.
-        using var git = new Git.GitCli();
         await git.InitAsync("w");
         var sha = await git.CommitAsync("w", "mlops.yml", RunServer.TwoSteps, "pipeline");
         await git.OkAsync(null, "clone", "-q", "--bare", git.PathOf("w"), git.PathOf("origin.git"));
@@ -83,6 +94,49 @@ public class GitLabWebhookTests(RunServer server) : IClassFixture<RunServer>
             j["after"] = sha;
             j["checkout_sha"] = sha;
         });
+        return (repository, projectId, gitlabId, sha, body);
+    }
+
+    [Fact]
+    public async Task RunProgress_LinkedProject_WritesCommitStatusesToGitLab()
+    {
+        using var git = new Git.GitCli();
+        var (repository, projectId, gitlabId, sha, body) = await LinkedWithPipelineAsync(git);
+        var key = $"POST /api/v4/projects/{gitlabId}/statuses/{sha}";
+        server.GitLab.Reply(key, Enumerable.Range(0, 3).Select(_ => GitLab.Recorded.Created("commit_status.json")).ToArray());
+        await DeliverAsync(body, "Push Hook");
+        await server.OutcomesAsync(projectId, 1);
+        var runId = (await server.RunsAsync(repository))[0].GetProperty("id").GetInt64();
+        await WaitStatusesAsync(key, 1);
+
+        await using (var db = await server.DbAsync())
+        {
+            await db.ExecuteAsync("UPDATE jobs SET status = 'running', started_at = now() WHERE run_id = @runId AND name = 'prepare'; SELECT advance_run(@runId)", new { runId });
+            await WaitStatusesAsync(key, 2);
+            await db.ExecuteAsync("UPDATE jobs SET status = 'success', finished_at = now() WHERE run_id = @runId; SELECT advance_run(@runId)", new { runId });
+        }
+        await WaitStatusesAsync(key, 3);
+
+        var states = server.GitLab.Requests.Where(r => r.Key == key)
+            .Select(r => JsonDocument.Parse(r.Body).RootElement.GetProperty("state").GetString()!).ToList();
+        Assert.Equal(["pending", "running", "success"], states);
+        Assert.Contains("\"name\":\"mlops/train\"", server.GitLab.Requests.First(r => r.Key == key).Body);
+    }
+
+    private async Task WaitStatusesAsync(string key, int count)
+    {
+        for (var i = 0; i < 600 && server.GitLab.Count(key) < count; i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(count, server.GitLab.Count(key));
+    }
+
+    [Fact]
+    public async Task Deliver_PushSentThreeTimes_MakesOneRunFromTheMirror()
+    {
+        using var git = new Git.GitCli();
+        var (repository, projectId, _, sha, body) = await LinkedWithPipelineAsync(git);
 
         var answers = new List<HttpResponseMessage>();
         for (var i = 0; i < 3; i++)

@@ -18,6 +18,8 @@ public static class RunSetup
         services.AddSingleton<Scheduler>();
         services.AddHostedService<PushProcessor>();
         services.AddHostedService(sp => sp.GetRequiredService<Scheduler>());
+        services.AddSingleton<RunStatusReporter>();
+        services.AddHostedService(sp => sp.GetRequiredService<RunStatusReporter>());
         return services;
     }
 }
