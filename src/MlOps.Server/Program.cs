@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Audit;
 using MlOps.Server.Features.GitHttp;
+using MlOps.Server.Features.GitHub;
 using MlOps.Server.Features.GitLab;
 using MlOps.Server.Features.Groups;
 using MlOps.Server.Features.Health;
@@ -69,6 +70,7 @@ builder.Services.AddLint();
 builder.Services.AddRunners();
 builder.Services.AddRuns();
 builder.Services.AddWebhooks();
+builder.Services.AddGitHub();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -97,6 +99,7 @@ api.MapLintEndpoints();
 api.MapRunnerEndpoints();
 api.MapRunEndpoints();
 api.MapDeliveryEndpoints();
+api.MapGitHubEndpoints();
 app.MapGitHttp();
 app.MapWebhooks();
 

@@ -14,6 +14,9 @@ public static class WebhookEndpoints
         app.MapPost("/webhooks/gitlab", (HttpRequest request, GitLabWebhookEndpoint endpoint, CancellationToken ct) =>
                 endpoint.ReceiveAsync(request, ct))
             .WithTags("Webhooks").WithSummary("GitLab's project hook: push, tag push and merge request events");
+        app.MapPost("/webhooks/github", (HttpRequest request, GitHubWebhookEndpoint endpoint, CancellationToken ct) =>
+                endpoint.ReceiveAsync(request, ct))
+            .WithTags("Webhooks").WithSummary("GitHub's repository webhook: push, pull_request and ping");
         return app;
     }
 
@@ -52,6 +55,7 @@ public static class WebhookEndpoints
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         services.AddSingleton<WebhookRepository>();
         services.AddSingleton<GitLabWebhookEndpoint>();
+        services.AddSingleton<GitHubWebhookEndpoint>();
         services.AddHostedService<DeliveryProcessor>();
         return services;
     }
