@@ -41,6 +41,7 @@ File.WriteAllText(Path.Combine(work, "mlops.yml"), """
           prepare: { image: "python:3.12-slim", run: "python3 prepare.py" }
           fit: { image: "python:3.12-slim", needs: [prepare], run: "python3 fit.py" }
     """);
+File.WriteAllText(Path.Combine(work, "data.txt"), "start");
 Git(work, "add", ".");
 Git(work, "commit", "-qm", "pipeline");
 Git(work, "remote", "add", "origin", $"{server.Scheme}://admin:{token}@{server.Authority}/pushbench/p.git");
@@ -50,9 +51,7 @@ await listener.OpenAsync();
 var created = new SemaphoreSlim(0);
 listener.Notification += (_, _) => created.Release();
 await listener.ExecuteAsync("LISTEN mlops_run_status");
-await Task.Delay(1000);
-while (listener.Wait(0)) { }
-while (created.CurrentCount > 0) created.Wait();
+await Drain();
 
 var sincePushStart = new List<double>();
 var sinceAck = new List<double>();
@@ -71,9 +70,7 @@ for (var i = 0; i < pushes; i++)
     var done = Stopwatch.GetTimestamp();
     sincePushStart.Add(Stopwatch.GetElapsedTime(start, done).TotalMilliseconds);
     sinceAck.Add(Stopwatch.GetElapsedTime(acked, done).TotalMilliseconds);
-    await Task.Delay(200);
-    while (listener.Wait(0)) { }
-    while (created.CurrentCount > 0) created.Wait();
+    await Drain();
 }
 Console.WriteLine($"push to run created ({pushes} pushes, real git push): from push start p50 {P(sincePushStart, 50):F1} ms, p99 {P(sincePushStart, 99):F1} ms; " +
     $"from push acknowledged p50 {P(sinceAck, 50):F1} ms, p99 {P(sinceAck, 99):F1} ms");
@@ -123,6 +120,13 @@ wall.Stop();
 Console.WriteLine($"webhook ingest ({deliveries} GitLab push deliveries, {concurrency} connections, loopback): " +
     $"{deliveries / wall.Elapsed.TotalSeconds:F0} deliveries/s, p50 {P(latencies, 50):F2} ms, p99 {P(latencies, 99):F2} ms");
 Directory.Delete(work, recursive: true);
+
+// Lets the older run's "canceled" notification and any stragglers arrive, then forgets them.
+async Task Drain()
+{
+    while (await listener.WaitAsync(TimeSpan.FromMilliseconds(200))) { }
+    while (created.CurrentCount > 0) created.Wait();
+}
 
 byte[] Protect(string plaintext)
 {

@@ -2,19 +2,27 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
 using Dapper;
+using Microsoft.Extensions.DependencyInjection;
 using MlOps.Server.Tests.Git;
 
 namespace MlOps.Server.Tests.Runs;
 
-/// <summary>The run server whose "GitHub" is a folder of bare repositories (GitHub:BaseUrl is a file URL).</summary>
+/// <summary>
+/// The run server whose "GitHub" is itself: GitHub:BaseUrl is its own address, so a linked
+/// repository "group/p" is a public embedded project fetched over real HTTP through the outbound guard.
+/// </summary>
 public sealed class GitHubServer : RunServer
 {
-    public string GitHubRoot { get; } = Path.Combine(Path.GetTempPath(), "mlops-github-" + Guid.NewGuid().ToString("N")[..12]);
-
     protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
     {
-        ["GitHub:BaseUrl"] = new Uri(GitHubRoot).ToString(),
+        ["Outbound:AllowedHosts"] = "127.0.0.1",
     };
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        Services.GetRequiredService<Microsoft.Extensions.Configuration.IConfiguration>()["GitHub:BaseUrl"] = BaseAddress.ToString();
+    }
 }
 
 public class GitHubWebhookTests(GitHubServer server) : IClassFixture<GitHubServer>
@@ -25,17 +33,17 @@ public class GitHubWebhookTests(GitHubServer server) : IClassFixture<GitHubServe
     /// <summary>A project linked to a fresh "GitHub" repository holding an mlops.yml; returns the shown secret.</summary>
     private async Task<(string Repository, long ProjectId, string GitHubRepository, string Secret, string Sha)> LinkAsync(GitCli git)
     {
-        var owner = "o" + Guid.NewGuid().ToString("N")[..8];
+        var github = await server.ArrangeAsync("public");
         await git.InitAsync("w");
         var sha = await git.CommitAsync("w", "mlops.yml", TwoStepsOnPullRequests, "pipeline");
-        Directory.CreateDirectory(Path.Combine(server.GitHubRoot, owner));
-        await git.OkAsync(null, "clone", "-q", "--bare", git.PathOf("w"), Path.Combine(server.GitHubRoot, owner, "Hello-World.git"));
+        await git.OkAsync("w", "push", "-q", server.Url(github, RunServer.Maintainer), "main");
         var repository = await server.ArrangeAsync();
         using var maintainer = server.As(server.Tokens[RunServer.Maintainer]);
         var link = await MlOpsServer.Ensure(await maintainer.PutAsJsonAsync($"{RunServer.Api(repository)}/github",
-            new { repository = $"{owner}/Hello-World", token = "ghp_test" }));
-        Assert.Equal(JsonValueKind.String, link.GetProperty("last_fetched_at").ValueKind);
-        return (repository, await server.ProjectIdAsync(repository), $"{owner}/Hello-World", link.GetProperty("webhook_secret").GetString()!, sha);
+            new { repository = github, token = server.Tokens[RunServer.Maintainer] }));
+        Assert.Equal(JsonValueKind.Null, link.GetProperty("mirror_error").ValueKind);
+        Assert.Equal(64, link.GetProperty("webhook_secret").GetString()!.Length);
+        return (repository, await server.ProjectIdAsync(repository), github, link.GetProperty("webhook_secret").GetString()!, sha);
     }
 
     private static readonly string TwoStepsOnPullRequests = RunServer.TwoSteps.Replace("      manual: true\n", "      merge_request: {}\n");

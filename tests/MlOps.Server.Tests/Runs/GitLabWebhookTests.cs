@@ -9,6 +9,11 @@ namespace MlOps.Server.Tests.Runs;
 /// <summary>The run server with a recorded GitLab answering commit statuses.</summary>
 public sealed class GitLabWebhookServer : RunServer
 {
+    protected override IDictionary<string, string?> ExtraSettings => new Dictionary<string, string?>
+    {
+        ["Outbound:AllowedHosts"] = "127.0.0.1",
+    };
+
     public GitLab.RecordedGitLabHandler GitLab { get; } = new();
 
     protected override void ConfigureWebHost(Microsoft.AspNetCore.Hosting.IWebHostBuilder builder)
@@ -27,20 +32,21 @@ public class GitLabWebhookTests(GitLabWebhookServer server) : IClassFixture<GitL
         File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Fixtures", "webhooks", "gitlab", name));
 
     /// <summary>
-    /// A project linked to "GitLab" project <paramref name="gitlabId"/>, whose repository URL is a local
-    /// bare repository (so the mirror fetch is real) or a closed port (so it fails).
+    /// A project linked to "GitLab" project <paramref name="gitlabId"/>, whose repository URL is a public
+    /// project of this same server (so the mirror fetch is real HTTP) or a closed port (so it fails).
     /// </summary>
     private async Task<(string Repository, long ProjectId)> LinkAsync(long gitlabId, string repositoryUrl)
     {
+        var baseUrl = repositoryUrl.Contains(":1/", StringComparison.Ordinal) ? "http://127.0.0.1:1/" : server.BaseAddress.ToString();
         var repository = await server.ArrangeAsync();
         var projectId = await server.ProjectIdAsync(repository);
         var protector = server.Services.GetRequiredService<SecretProtector>();
         await using var db = await server.DbAsync();
         await db.ExecuteAsync("""
             INSERT INTO gitlab_links (project_id, base_url, gitlab_project_id, gitlab_path, http_url_to_repo, token_encrypted, hook_secret_encrypted)
-            VALUES (@projectId, 'http://127.0.0.1:1/', @gitlabId, 'group/p', @repositoryUrl, @token, @secret);
+            VALUES (@projectId, @baseUrl, @gitlabId, 'group/p', @repositoryUrl, @token, @secret);
             UPDATE projects SET git_backend = 'gitlab' WHERE id = @projectId;
-            """, new { projectId, gitlabId, repositoryUrl, token = protector.Protect("glpat-x"), secret = protector.Protect(Secret) });
+            """, new { projectId, baseUrl, gitlabId, repositoryUrl, token = protector.Protect("glpat-x"), secret = protector.Protect(Secret) });
         return (repository, projectId);
     }
 
@@ -83,11 +89,12 @@ public class GitLabWebhookTests(GitLabWebhookServer server) : IClassFixture<GitL
     /// <summary>The "GitLab" repository: a bare repository on disk with an mlops.yml on main, linked; and a push payload for it.</summary>
     private async Task<(string Repository, long ProjectId, long GitLabId, string Sha, string Body)> LinkedWithPipelineAsync(Git.GitCli git)
     {
+        var upstream = await server.ArrangeAsync("public");
         await git.InitAsync("w");
         var sha = await git.CommitAsync("w", "mlops.yml", RunServer.TwoSteps, "pipeline");
-        await git.OkAsync(null, "clone", "-q", "--bare", git.PathOf("w"), git.PathOf("origin.git"));
+        await git.OkAsync("w", "push", "-q", server.Url(upstream, RunServer.Maintainer), "main");
         var gitlabId = UniqueGitLabId();
-        var (repository, projectId) = await LinkAsync(gitlabId, git.PathOf("origin.git"));
+        var (repository, projectId) = await LinkAsync(gitlabId, $"{server.BaseAddress.ToString().TrimEnd('/')}/{upstream}.git");
         var body = WithProject(Fixture("push.json"), gitlabId, j =>
         {
             j["ref"] = "refs/heads/main";

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Infrastructure;
+using MlOps.Server.Infrastructure.Outbound;
 using MlOps.Server.Infrastructure.Secrets;
 using Octokit;
 
@@ -22,8 +23,8 @@ public sealed class GitHubOptions
 /// A repository on GitHub: a local bare mirror fetched with the link's token (webhooks say when),
 /// commit statuses through Octokit.
 /// </summary>
-public sealed class GitHubGitBackend(GitHubLinkRepository links, SecretProtector secrets, IOptions<GitHubOptions> options,
-    IOptions<StorageOptions> storage, ILogger<GitHubGitBackend> logger) : IGitBackend
+public sealed class GitHubGitBackend(GitHubLinkRepository links, SecretProtector secrets, IOptionsMonitor<GitHubOptions> options,
+    IOptions<StorageOptions> storage, OutboundPolicy outbound, ILogger<GitHubGitBackend> logger) : IGitBackend
 {
     public const string KindName = "github";
     private readonly ConcurrentDictionary<long, SemaphoreSlim> fetchLocks = new();
@@ -47,10 +48,14 @@ public sealed class GitHubGitBackend(GitHubLinkRepository links, SecretProtector
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 await GitProcess.RunAsync(null, cancellationToken, "init", "--quiet", "--bare", path);
             }
-            // The token travels in a header set through the environment, not in the URL or argv (visible to ps).
-            var url = $"{options.Value.BaseUrl.ToString().TrimEnd('/')}/{link.Repository}.git";
+            // The URL is the configured GitHub plus owner/name, never a payload's; the forge rule and the
+            // outbound guard still check it, as for GitLab mirrors. The token travels in a header set
+            // through the environment, not in the URL or argv (visible to ps).
+            var baseUrl = options.CurrentValue.BaseUrl;
+            var url = ForgeCloneUrl.Require("GitHub", baseUrl, $"{baseUrl.ToString().TrimEnd('/')}/{link.Repository}.git");
+            await outbound.EnsureAllowedAsync(url, cancellationToken);
             var basic = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("x-access-token:" + secrets.Unprotect(link.TokenEncrypted)));
-            var info = GitProcess.StartInfo(path, "fetch", "--quiet", "--prune", "--force", "--no-tags", url,
+            var info = GitProcess.StartInfo(path, "fetch", "--quiet", "--prune", "--force", "--no-tags", url.AbsoluteUri,
                 "+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*", "+refs/pull/*/head:refs/pull/*/head");
             info.Environment["GIT_CONFIG_COUNT"] = "1";
             info.Environment["GIT_CONFIG_KEY_0"] = "http.extraHeader";
@@ -76,7 +81,8 @@ public sealed class GitHubGitBackend(GitHubLinkRepository links, SecretProtector
     {
         var link = await links.FindAsync(projectId, cancellationToken)
             ?? throw new InvalidOperationException($"Project {projectId} is not linked to GitHub.");
-        var client = new GitHubClient(new ProductHeaderValue("MlOps"), options.Value.ApiUrl)
+        await outbound.EnsureAllowedAsync(options.CurrentValue.ApiUrl, cancellationToken);
+        var client = new GitHubClient(new ProductHeaderValue("MlOps"), options.CurrentValue.ApiUrl)
         {
             Credentials = new Credentials(secrets.Unprotect(link.TokenEncrypted)),
         };

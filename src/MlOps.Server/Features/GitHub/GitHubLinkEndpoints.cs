@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Infrastructure.Http;
+using MlOps.Server.Infrastructure.Outbound;
 using MlOps.Server.Infrastructure.Secrets;
 
 namespace MlOps.Server.Features.GitHub;
@@ -48,7 +49,7 @@ public static partial class GitHubLinkEndpoints
             {
                 await backend.SyncAsync(access.ProjectId, ct);
             }
-            catch (InvalidOperationException e)
+            catch (Exception e) when (e is InvalidOperationException or ApiException or OutboundRefusedException)
             {
                 // The link stands; the next push delivery fetches again.
                 loggers.CreateLogger("MlOps.GitHub").LogWarning(e, "First fetch of the GitHub mirror of project {ProjectId} failed", access.ProjectId);
