@@ -27,7 +27,7 @@ public sealed class PushProcessingOptions
 /// </summary>
 public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventRepository events, PushRunCreator creator,
     EmbeddedGitBackend embedded, Microsoft.Extensions.Options.IOptions<PushProcessingOptions> options, TimeProvider clock,
-    ILogger<PushProcessor> logger) : BackgroundService
+    Infrastructure.Database.DatabaseOutage outage, ILogger<PushProcessor> logger) : BackgroundService
 {
     private readonly SemaphoreSlim wake = new(0, 1);
     private DateTimeOffset lastReconcile = DateTimeOffset.MinValue;
@@ -55,7 +55,7 @@ public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventReposito
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(e, "Push processing failed; retrying at the next sweep");
+                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Push processing failed; retrying at the next sweep");
             }
             try
             {
@@ -84,7 +84,7 @@ public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventReposito
             await PushEventRepository.MarkProcessedAsync(connection, transaction, e.Id, outcome, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !Infrastructure.Database.DatabaseOutage.Matches(ex))
         {
             await transaction.RollbackAsync(CancellationToken.None);
             logger.LogWarning(ex, "Push event {PushEventId} could not be processed (attempt {Attempt})", e.Id, e.Attempts + 1);
@@ -140,7 +140,7 @@ public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventReposito
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Listening for push events failed; reconnecting");
+                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Listening for push events failed; reconnecting");
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
             }
         }

@@ -12,7 +12,7 @@ namespace MlOps.Server.Features.Runs;
 /// or a host that was down catches up). A failed send is retried with exponential backoff.
 /// </summary>
 public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends backends, IConfiguration configuration,
-    ILogger<RunStatusReporter> logger) : BackgroundService
+    Infrastructure.Database.DatabaseOutage outage, ILogger<RunStatusReporter> logger) : BackgroundService
 {
     private readonly SemaphoreSlim wake = new(0, 1);
     private readonly ConcurrentDictionary<long, (int Failures, DateTimeOffset NotBefore)> backoff = new();
@@ -40,7 +40,7 @@ public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends b
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(e, "Reporting commit statuses failed; retrying at the next sweep");
+                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Reporting commit statuses failed; retrying at the next sweep");
             }
             try
             {
@@ -87,7 +87,7 @@ public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends b
                     run, cancellationToken: cancellationToken));
                 backoff.TryRemove(run.Id, out _);
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !Infrastructure.Database.DatabaseOutage.Matches(e))
             {
                 var failures = backoff.TryGetValue(run.Id, out var f) ? f.Failures + 1 : 1;
                 backoff[run.Id] = (failures, DateTimeOffset.UtcNow.AddSeconds(Math.Min(600, Math.Pow(2, failures))));
@@ -120,7 +120,7 @@ public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends b
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Listening for run status changes failed; reconnecting");
+                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Listening for run status changes failed; reconnecting");
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
             }
         }

@@ -11,7 +11,8 @@ namespace MlOps.Server.Features.Runs;
 /// however many replicas tick. Minutes while no replica was running are not caught up.
 /// </summary>
 public sealed class Scheduler(ScheduleRepository schedules, RunRepository runs, RunPlanner planner, GitBackends backends,
-    Microsoft.Extensions.Options.IOptions<PushProcessingOptions> options, TimeProvider clock, ILogger<Scheduler> logger) : BackgroundService
+    Microsoft.Extensions.Options.IOptions<PushProcessingOptions> options, TimeProvider clock,
+    Infrastructure.Database.DatabaseOutage outage, ILogger<Scheduler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -34,7 +35,7 @@ public sealed class Scheduler(ScheduleRepository schedules, RunRepository runs, 
             }
             catch (Exception e)
             {
-                logger.LogError(e, "Scheduled runs for {Slot} failed", next);
+                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, $"Scheduled runs for {next:u} failed");
             }
         }
     }
@@ -50,7 +51,7 @@ public sealed class Scheduler(ScheduleRepository schedules, RunRepository runs, 
             {
                 created += await FireOneAsync(due, slot, cancellationToken) ? 1 : 0;
             }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested && !Infrastructure.Database.DatabaseOutage.Matches(e))
             {
                 logger.LogWarning(e, "Schedule {Pipeline} of project {ProjectId} could not start", due.Pipeline, due.ProjectId);
             }

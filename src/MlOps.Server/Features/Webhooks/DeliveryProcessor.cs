@@ -12,7 +12,7 @@ namespace MlOps.Server.Features.Webhooks;
 /// retries and missed notifications.
 /// </summary>
 public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookRepository deliveries, IOptions<WebhookOptions> options,
-    ILogger<DeliveryProcessor> logger) : BackgroundService
+    Infrastructure.Database.DatabaseOutage outage, ILogger<DeliveryProcessor> logger) : BackgroundService
 {
     private readonly SemaphoreSlim wake = new(0, 1);
 
@@ -29,7 +29,7 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                logger.LogError(e, "Webhook delivery processing failed; retrying at the next sweep");
+                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Webhook delivery processing failed; retrying at the next sweep");
             }
             try
             {
@@ -65,7 +65,7 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
             await WebhookRepository.MarkProcessedAsync(connection, transaction, delivery.Id, outcome, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && !Infrastructure.Database.DatabaseOutage.Matches(e))
         {
             await transaction.RollbackAsync(CancellationToken.None);
             logger.LogWarning(e, "Webhook delivery {DeliveryId} could not be processed", delivery.Id);
@@ -98,7 +98,7 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
             }
             catch (Exception e)
             {
-                logger.LogWarning(e, "Listening for webhook deliveries failed; reconnecting");
+                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Listening for webhook deliveries failed; reconnecting");
                 await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
             }
         }
