@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Audit;
+using MlOps.Server.Features.Billing;
 using MlOps.Server.Features.GitHttp;
 using MlOps.Server.Features.GitHub;
 using MlOps.Server.Features.GitLab;
@@ -17,6 +18,7 @@ using MlOps.Server.Features.Repositories;
 using MlOps.Server.Features.Runners;
 using MlOps.Server.Features.Runs;
 using MlOps.Server.Features.Tokens;
+using MlOps.Server.Features.Usage;
 using MlOps.Server.Features.Users;
 using MlOps.Server.Features.Webhooks;
 using MlOps.Server.Infrastructure;
@@ -25,6 +27,7 @@ using MlOps.Server.Infrastructure.BackgroundJobs;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
+using MlOps.Server.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddMlOpsEnvironment();
@@ -55,6 +58,7 @@ builder.Services.AddTelemetry();
 
 builder.Services.AddDatabase();
 builder.Services.AddAccessGate();
+builder.Services.AddQuotas();
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddNamespaces();
 builder.Services.AddUsers();
@@ -72,6 +76,8 @@ builder.Services.AddRunners();
 builder.Services.AddRuns();
 builder.Services.AddWebhooks();
 builder.Services.AddGitHub();
+builder.Services.AddUsage();
+builder.Services.AddBilling();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
 var app = builder.Build();
@@ -103,6 +109,7 @@ api.MapRunnerEndpoints();
 api.MapRunEndpoints();
 api.MapDeliveryEndpoints();
 api.MapGitHubEndpoints();
+api.MapBillingEndpoints();
 app.MapGitHttp();
 app.MapWebhooks();
 
