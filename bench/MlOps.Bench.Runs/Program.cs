@@ -97,7 +97,7 @@ var bodies = Enumerable.Range(0, 64).Select(i =>
 using var hooks = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = concurrency }) { BaseAddress = server };
 async Task<double> DeliverAsync(int n)
 {
-    using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/gitlab") { Content = new ByteArrayContent(bodies[n % bodies.Length]) };
+    using var request = new HttpRequestMessage(HttpMethod.Post, "/webhooks/gitlab") { Content = new ByteArrayContent(bodies[Math.Abs(n) % bodies.Length]) };
     request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
     request.Headers.Add("X-Gitlab-Event", "Push Hook");
     request.Headers.Add("X-Gitlab-Token", secret);
