@@ -66,6 +66,42 @@ public class CompilerTests
         Assert.All(a.Zip(b), pair => Assert.NotEqual(pair.First.CacheKey, pair.Second.CacheKey));
     }
 
+    private const string InlineOnly = """
+        pipelines:
+          report:
+            steps:
+              render:
+                image: python:3.12-slim
+                run: python3 report.py
+                outputs: { html: out/report.html }
+        """;
+
+    [Fact]
+    public async Task Lint_InlineStepAtAnotherCommit_ChangesCacheKey()
+    {
+        var first = (await Fixtures.Lint(InlineOnly, context: Fixtures.Context() with { CommitSha = new string('a', 40) })).Jobs[0].Jobs[0];
+        var second = (await Fixtures.Lint(InlineOnly, context: Fixtures.Context() with { CommitSha = new string('b', 40) })).Jobs[0].Jobs[0];
+
+        Assert.NotEqual(first.CacheKey, second.CacheKey);
+    }
+
+    [Fact]
+    public async Task Lint_InlineStepSameCheckoutAtAnotherCommit_KeepsCacheKey()
+    {
+        // The server passes the root tree id as the checkout's content id: same content, same key.
+        CompileContext At(char commit, string tree) => Fixtures.Context() with
+        {
+            CommitSha = new string(commit, 40), ContentIds = l => l.Path == "" ? tree : null,
+        };
+
+        var first = (await Fixtures.Lint(InlineOnly, context: At('a', "tree:1"))).Jobs[0].Jobs[0];
+        var same = (await Fixtures.Lint(InlineOnly, context: At('b', "tree:1"))).Jobs[0].Jobs[0];
+        var changed = (await Fixtures.Lint(InlineOnly, context: At('c', "tree:2"))).Jobs[0].Jobs[0];
+
+        Assert.Equal(first.CacheKey, same.CacheKey);
+        Assert.NotEqual(first.CacheKey, changed.CacheKey);
+    }
+
     [Fact]
     public async Task Lint_CacheFalse_MakesStepAndDependentsUncacheable()
     {

@@ -68,6 +68,9 @@ public static class PipelineCompiler
             var script = ScriptRewriter.Rewrite(def.Run!, e => VariableFor(e, env, pipeline, step, upstream));
             argv = ["/bin/sh", "-c", script];
             key.Add("image", image).Add("run", def.Run!);
+            // An inline step runs in a checkout: its key follows the checked-out content (the root
+            // tree id when the caller knows it, else the commit), so a changed script is never served stale outputs.
+            key.Add("checkout", context.ContentIds?.Invoke(new ContentLocation(context.Project, context.CommitSha, "")) ?? context.CommitSha);
             foreach (var o in outputs) key.Add("output." + o.Name, o.Type + ":" + o.Path);
         }
         foreach (var (name, value) in parameters.OrderBy(p => p.Key, StringComparer.Ordinal))

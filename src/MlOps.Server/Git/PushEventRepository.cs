@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Dapper;
 using Npgsql;
 
@@ -5,7 +6,11 @@ namespace MlOps.Server.Git;
 
 /// <summary>A ref that a push moved. `before` is all zeros for a new ref, `after` for a deleted one.</summary>
 public sealed record PushEvent(long ProjectId, string Source, string Ref, string Before, string After, long? PusherId,
-    string PusherUsername);
+    string PusherUsername)
+{
+    /// <summary>The pusher's e-mail as the Git host reports it: a webhook push is credited to the account with that address.</summary>
+    public string? PusherEmail { get; init; }
+}
 
 public sealed class PushEventRow
 {
@@ -18,11 +23,19 @@ public sealed class PushEventRow
     public long? PusherId { get; init; }
     public string PusherUsername { get; init; } = "";
     public DateTime CreatedAt { get; init; }
+    public int Attempts { get; init; }
+    public long? DeliveryId { get; init; }
+    public string Kind { get; init; } = "push";
+    public string? TargetBranch { get; init; }
 }
 
+/// <summary>What a webhook delivery adds to a push event: its delivery, and for a merge request its target branch.</summary>
+public sealed record WebhookPushEvent(PushEvent Event, long DeliveryId, string Kind = "push", string? TargetBranch = null);
+
 /// <summary>
-/// The durable record of pushes that the pipeline trigger consumes (in id order). The embedded
-/// Git server and the GitLab/GitHub webhooks all write here.
+/// The durable record of pushes that the push processor (Features/Runs) turns into runs. The
+/// embedded Git server and the GitLab/GitHub webhooks all write here; each insert NOTIFYs
+/// `mlops_push_events` so that processing starts at once rather than at the next sweep.
 /// </summary>
 public sealed class PushEventRepository(NpgsqlDataSource dataSource)
 {
@@ -42,8 +55,137 @@ public sealed class PushEventRepository(NpgsqlDataSource dataSource)
                 VALUES (@ProjectId, @Source, @Ref, @Before, @After, @PusherId, @PusherUsername)
                 """, e, transaction, cancellationToken: cancellationToken));
         }
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_notify('mlops_push_events', @ProjectId::text)",
+            new { events.First().ProjectId }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Records the refs a push is about to move, before receive-pack runs: if the server dies after
+    /// git moved them, the push processor finds these intents and confirms those whose ref did move.
+    /// </summary>
+    public async Task<IReadOnlyList<long>> RecordIntentsAsync(IReadOnlyCollection<PushEvent> events, CancellationToken cancellationToken)
+    {
+        if (events.Count == 0)
+        {
+            return [];
+        }
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var ids = await connection.QueryAsync<long>(new CommandDefinition(
+            """
+            INSERT INTO push_events (project_id, source, ref, before_sha, after_sha, pusher_id, pusher_username, state)
+            SELECT @ProjectId, @Source, r, b, a, @PusherId, @PusherUsername, 'intent'
+            FROM unnest(@Refs, @Befores, @Afters) WITH ORDINALITY AS u(r, b, a, n) ORDER BY n
+            RETURNING id
+            """, new
+            {
+                events.First().ProjectId, events.First().Source, events.First().PusherId, events.First().PusherUsername,
+                Refs = events.Select(e => e.Ref).ToArray(), Befores = events.Select(e => e.Before).ToArray(),
+                Afters = events.Select(e => e.After).ToArray(),
+            }, cancellationToken: cancellationToken));
+        return ids.AsList();
+    }
+
+    /// <summary>
+    /// After receive-pack: the intents whose ref git reported moved become push events (and wake the
+    /// push processor); the others are dropped.
+    /// </summary>
+    public async Task ConfirmAsync(IReadOnlyList<long> intents, IReadOnlyList<long> accepted, CancellationToken cancellationToken)
+    {
+        if (intents.Count == 0)
+        {
+            return;
+        }
+        PushFaults.BeforeConfirm();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            WITH confirmed AS (
+                UPDATE push_events SET state = 'recorded', created_at = now()
+                WHERE id = ANY (@accepted) AND state = 'intent' RETURNING project_id)
+            SELECT pg_notify('mlops_push_events', project_id::text) FROM confirmed LIMIT 1;
+            DELETE FROM push_events WHERE id = ANY (@refused) AND state = 'intent';
+            """, new { accepted = accepted.ToArray(), refused = intents.Except(accepted).ToArray() },
+            cancellationToken: cancellationToken));
+    }
+
+    private const string Columns =
+        "id, project_id, source, ref, before_sha, after_sha, pusher_id, pusher_username, created_at, attempts, delivery_id, kind, target_branch";
+
+    /// <summary>
+    /// Claims the oldest unprocessed push event in the caller's transaction; other processes skip
+    /// it until that transaction ends, so each event is handled by one process at a time.
+    /// </summary>
+    public static Task<PushEventRow?> ClaimNextAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<PushEventRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM push_events
+            WHERE processed_at IS NULL AND state = 'recorded' AND (retry_after IS NULL OR retry_after <= now())
+            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, transaction: transaction, cancellationToken: cancellationToken));
+
+    public static Task MarkProcessedAsync(DbConnection connection, DbTransaction transaction, long id, string outcome,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE push_events SET processed_at = now(), outcome = @outcome, attempts = attempts + 1 WHERE id = @id",
+            new { id, outcome }, transaction, cancellationToken: cancellationToken));
+
+    /// <summary>A failed attempt: retried with exponential backoff, given up (and kept, with the reason) after <paramref name="maxAttempts"/>.</summary>
+    public async Task RecordFailureAsync(long id, string reason, int maxAttempts, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE push_events SET attempts = attempts + 1, outcome = 'failed: ' || @reason,
+                retry_after = now() + make_interval(secs => least(power(2, attempts + 1), 300)),
+                processed_at = CASE WHEN attempts + 1 >= @maxAttempts THEN now() END
+            WHERE id = @id
+            """, new { id, reason, maxAttempts }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>Intents left by a push whose confirmation did not happen (a crash), or is still under way.</summary>
+    public async Task<IReadOnlyList<PushEventRow>> IntentsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<PushEventRow>(new CommandDefinition(
+            $"SELECT {Columns} FROM push_events WHERE state = 'intent' ORDER BY id LIMIT 1000", cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Confirms an intent whose ref did move, or drops one that plainly never will.</summary>
+    public async Task ResolveIntentAsync(long id, bool moved, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(moved
+            ? """
+              UPDATE push_events SET state = 'recorded' WHERE id = @id AND state = 'intent';
+              SELECT pg_notify('mlops_push_events', @id::text);
+              """
+            : "DELETE FROM push_events WHERE id = @id AND state = 'intent'", new { id }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>
+    /// Records a push or merge request that a webhook delivered, in the caller's transaction; null
+    /// when the same ref move was recorded before (another delivery of the same event).
+    /// </summary>
+    public static Task<long?> InsertFromWebhookAsync(DbConnection connection, DbTransaction transaction, WebhookPushEvent e,
+        CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            """
+            WITH inserted AS (
+                INSERT INTO push_events (project_id, source, ref, before_sha, after_sha, pusher_id, pusher_username, delivery_id, kind,
+                                         target_branch)
+                VALUES (@ProjectId, @Source, @Ref, @Before, @After,
+                        COALESCE(@PusherId, (SELECT id FROM users WHERE lower(email) = lower(@PusherEmail) AND @PusherEmail <> '')),
+                        @PusherUsername, @DeliveryId, @Kind, @TargetBranch)
+                ON CONFLICT (project_id, source, ref, before_sha, after_sha) WHERE source <> 'embedded' DO NOTHING
+                RETURNING id)
+            SELECT id FROM inserted, pg_notify('mlops_push_events', id::text) AS n
+            """, new
+            {
+                e.Event.ProjectId, e.Event.Source, e.Event.Ref, e.Event.Before, e.Event.After, e.Event.PusherId,
+                PusherEmail = e.Event.PusherEmail ?? "", e.Event.PusherUsername, e.DeliveryId, e.Kind, e.TargetBranch,
+            }, transaction, cancellationToken: cancellationToken));
 
     /// <summary>A project's push events after <paramref name="afterId"/>, oldest first.</summary>
     public async Task<IReadOnlyList<PushEventRow>> ListAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken)
@@ -51,8 +193,8 @@ public sealed class PushEventRepository(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<PushEventRow>(new CommandDefinition(
             """
-            SELECT id, project_id, source, ref, before_sha, after_sha, pusher_id, pusher_username, created_at
-            FROM push_events WHERE project_id = @projectId AND id > @afterId ORDER BY id LIMIT @limit
+            SELECT id, project_id, source, ref, before_sha, after_sha, pusher_id, pusher_username, created_at, attempts, delivery_id
+            FROM push_events WHERE project_id = @projectId AND id > @afterId AND state = 'recorded' ORDER BY id LIMIT @limit
             """, new { projectId, afterId, limit }, cancellationToken: cancellationToken));
         return rows.AsList();
     }

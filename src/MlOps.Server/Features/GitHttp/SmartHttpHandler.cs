@@ -76,19 +76,23 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         // What the refs reached before: the new commits' LFS pointers are what lies beyond.
         var refsBefore = await RefTipsAsync(path, cancellationToken);
 
+        // Recorded before the refs can move, confirmed after: a crash in between loses no push.
+        var intents = await pushEvents.RecordIntentsAsync(updates.Select(u => new PushEvent(granted.Project.ProjectId,
+            EmbeddedGitBackend.KindName, u.Ref, u.Before, u.After, granted.Caller?.UserId, granted.PusherName)).ToList(), cancellationToken);
         StartStreaming(http, "application/x-git-receive-pack-result");
         var report = new MemoryStream();
         await runner.RunAsync("receive-pack", path, advertiseRefs: false, environment, commands, body, http.Response.Body, report,
             cancellationToken);
 
+        // The client has its answer now; the intents make what follows safe to lose.
+        await http.Response.CompleteAsync();
         // The refs have moved whether or not the client is still listening: record them regardless.
         var sideBand = capabilities.Any(c => c.StartsWith("side-band", StringComparison.Ordinal));
         var accepted = PktLine.ParseReportStatus(report.GetBuffer().AsSpan(0, (int)report.Length), sideBand);
-        var events = updates.Where(u => accepted.Contains(u.Ref))
-            .Select(u => new PushEvent(granted.Project.ProjectId, EmbeddedGitBackend.KindName, u.Ref, u.Before, u.After,
-                granted.Caller?.UserId, granted.PusherName))
-            .ToList();
-        await pushEvents.InsertAsync(events, CancellationToken.None);
+        var confirmed = updates.Select((u, i) => (u, Id: intents[i])).Where(x => accepted.Contains(x.u.Ref)).ToList();
+        await pushEvents.ConfirmAsync(intents, confirmed.Select(x => x.Id).ToList(), CancellationToken.None);
+        var events = confirmed.Select(x => new PushEvent(granted.Project.ProjectId, EmbeddedGitBackend.KindName, x.u.Ref, x.u.Before,
+            x.u.After, granted.Caller?.UserId, granted.PusherName)).ToList();
         if (events.Count > 0)
         {
             logger.LogInformation("Push to project {ProjectId} by {Pusher} updated {RefCount} refs",

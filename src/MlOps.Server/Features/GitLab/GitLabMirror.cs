@@ -14,7 +14,8 @@ namespace MlOps.Server.Features.GitLab;
 public sealed class GitLabMirror(RepositoryPaths paths, GitLabLinkRepository links, ProjectStore projects, SecretProtector secrets,
     OutboundPolicy outbound, ILogger<GitLabMirror> logger)
 {
-    private static readonly string[] RefSpecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*"];
+    private static readonly string[] RefSpecs = ["+refs/heads/*:refs/heads/*", "+refs/tags/*:refs/tags/*",
+        "+refs/merge-requests/*/head:refs/merge-requests/*/head"];
     private readonly ConcurrentDictionary<long, SemaphoreSlim> locks = new();
 
     /// <summary>Fetches the project's mirror; the webhook endpoint calls this on each push event.</summary>

@@ -20,6 +20,9 @@ public static class GitLabPushPayload
         }
         var username = payload.TryGetProperty("user_username", out var u) ? u.GetString() : null;
         return new PushEvent(projectId, GitLabGitBackend.KindName, refName.GetString()!, before.GetString()!, after.GetString()!,
-            null, username ?? "gitlab");
+            null, username ?? "gitlab")
+        {
+            PusherEmail = payload.TryGetProperty("user_email", out var email) && email.ValueKind == JsonValueKind.String ? email.GetString() : null,
+        };
     }
 }

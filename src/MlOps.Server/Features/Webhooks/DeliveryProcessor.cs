@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using MlOps.Server.Git;
+using Npgsql;
+
+namespace MlOps.Server.Features.Webhooks;
+
+/// <summary>
+/// Claims stored deliveries (SKIP LOCKED, so replicas share them) and turns each into a push event
+/// of the shared log, in the transaction that marks it processed; the push processor then fetches
+/// the mirror and creates the runs. Woken by NOTIFY `mlops_webhook_deliveries`, with a sweep for
+/// retries and missed notifications.
+/// </summary>
+public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookRepository deliveries, IOptions<WebhookOptions> options,
+    Infrastructure.Database.DatabaseOutage outage, ILogger<DeliveryProcessor> logger) : BackgroundService
+{
+    private readonly SemaphoreSlim wake = new(0, 1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _ = Task.Run(() => ListenAsync(stoppingToken), stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                while (await ProcessOneAsync(stoppingToken))
+                {
+                }
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Webhook delivery processing failed; retrying at the next sweep");
+            }
+            try
+            {
+                await wake.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task<bool> ProcessOneAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var delivery = await WebhookRepository.ClaimNextAsync(connection, transaction, cancellationToken);
+        if (delivery is null)
+        {
+            return false;
+        }
+        try
+        {
+            using var payload = JsonDocument.Parse(delivery.Payload);
+            var translated = delivery.Source == "github"
+                ? GitHubDeliveryTranslator.Translate(delivery.Event, delivery.Payload, delivery.ProjectId, delivery.Id)
+                : GitLabDeliveryTranslator.Translate(payload.RootElement, delivery.ProjectId, delivery.Id);
+            var outcome = translated is null
+                ? "ignored: " + delivery.Event
+                : await PushEventRepository.InsertFromWebhookAsync(connection, transaction, translated, cancellationToken) is { } id
+                    ? "push_event: " + id
+                    : "duplicate_event";
+            await WebhookRepository.MarkProcessedAsync(connection, transaction, delivery.Id, outcome, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && !Infrastructure.Database.DatabaseOutage.Matches(e))
+        {
+            await transaction.RollbackAsync(CancellationToken.None);
+            logger.LogWarning(e, "Webhook delivery {DeliveryId} could not be processed", delivery.Id);
+            await deliveries.RecordFailureAsync(delivery.Id, e.Message, options.Value.MaxAttempts, CancellationToken.None);
+        }
+        return true;
+    }
+
+    private async Task ListenAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, _) => Wake();
+                await using (var listen = new NpgsqlCommand("LISTEN mlops_webhook_deliveries", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+                Wake();
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Listening for webhook deliveries failed; reconnecting");
+                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
+            }
+        }
+    }
+
+    private void Wake()
+    {
+        try
+        {
+            wake.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+        }
+    }
+}

@@ -1,0 +1,121 @@
+using System.Data.Common;
+using Dapper;
+using Npgsql;
+
+namespace MlOps.Server.Features.Webhooks;
+
+public sealed class DeliveryRow
+{
+    public long Id { get; init; }
+    public long ProjectId { get; init; }
+    public string Source { get; init; } = "";
+    public string Event { get; init; } = "";
+    public string DeliveryKey { get; init; } = "";
+    public string Payload { get; init; } = "{}";
+    public DateTime ReceivedAt { get; init; }
+    public DateTime? ProcessedAt { get; init; }
+    public string? Outcome { get; init; }
+    public int Attempts { get; init; }
+    public long[] RunIds { get; init; } = [];
+    public string? EventOutcome { get; init; }
+}
+
+/// <summary>A link's webhook secret, by the id the Git host gives the project.</summary>
+public sealed record HookTarget(long ProjectId, byte[] SecretEncrypted, string BaseUrl);
+
+/// <summary>The webhook_deliveries table, and the lookups that find which project a delivery is for.</summary>
+public sealed class WebhookRepository(NpgsqlDataSource dataSource)
+{
+    private const string Columns = "id, project_id, source, event, delivery_key, payload::text AS payload, received_at, processed_at, outcome, attempts";
+
+    public async Task<IReadOnlyList<HookTarget>> GitLabTargetsAsync(long gitlabProjectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<HookTarget>(new CommandDefinition(
+            "SELECT project_id, hook_secret_encrypted AS secret_encrypted, base_url FROM gitlab_links WHERE gitlab_project_id = @gitlabProjectId",
+            new { gitlabProjectId }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Stores a delivery once per (project, source, key) and wakes the processor; false for a repeat.</summary>
+    public async Task<bool> InsertAsync(long projectId, string source, string @event, string deliveryKey, string payload,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var id = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+            """
+            WITH inserted AS (
+                INSERT INTO webhook_deliveries (project_id, source, event, delivery_key, payload)
+                VALUES (@projectId, @source, @event, @deliveryKey, @payload::jsonb)
+                ON CONFLICT (project_id, source, delivery_key) DO NOTHING
+                RETURNING id)
+            SELECT id FROM inserted, pg_notify('mlops_webhook_deliveries', id::text) AS n
+            """, new { projectId, source, @event, deliveryKey, payload }, cancellationToken: cancellationToken));
+        return id is not null;
+    }
+
+    public static Task<DeliveryRow?> ClaimNextAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        connection.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM webhook_deliveries
+            WHERE processed_at IS NULL AND (retry_after IS NULL OR retry_after <= now())
+            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
+            """, transaction: transaction, cancellationToken: cancellationToken));
+
+    public static Task MarkProcessedAsync(DbConnection connection, DbTransaction transaction, long id, string outcome,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE webhook_deliveries SET processed_at = now(), outcome = @outcome, attempts = attempts + 1 WHERE id = @id",
+            new { id, outcome }, transaction, cancellationToken: cancellationToken));
+
+    public async Task RecordFailureAsync(long id, string reason, int maxAttempts, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE webhook_deliveries SET attempts = attempts + 1, outcome = 'failed: ' || @reason,
+                retry_after = now() + make_interval(secs => least(power(2, attempts + 1), 300)),
+                processed_at = CASE WHEN attempts + 1 >= @maxAttempts THEN now() END
+            WHERE id = @id
+            """, new { id, reason, maxAttempts }, cancellationToken: cancellationToken));
+    }
+
+    /// <summary>A project's deliveries, newest first, with the runs each made (directly or through its push event).</summary>
+    public async Task<IReadOnlyList<DeliveryRow>> ListAsync(long projectId, long? before, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns},
+                   ARRAY(SELECT r.id FROM runs r WHERE r.delivery_id = d.id ORDER BY r.id) AS run_ids,
+                   (SELECT string_agg(pe.outcome, '; ') FROM push_events pe WHERE pe.delivery_id = d.id) AS event_outcome
+            FROM webhook_deliveries d
+            WHERE project_id = @projectId AND (@before::bigint IS NULL OR id < @before)
+            ORDER BY id DESC LIMIT @limit
+            """, new { projectId, before, limit }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Queues a delivery whose processing failed for another attempt; false when it did not fail.</summary>
+    public async Task<bool> RedeliverAsync(long projectId, long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE webhook_deliveries SET processed_at = NULL, retry_after = NULL, attempts = 0
+            WHERE id = @id AND project_id = @projectId AND outcome LIKE 'failed:%';
+            UPDATE push_events SET processed_at = NULL, retry_after = NULL, attempts = 0
+            WHERE delivery_id = @id AND project_id = @projectId AND outcome LIKE 'failed:%';
+            SELECT pg_notify('mlops_webhook_deliveries', @id::text), pg_notify('mlops_push_events', @id::text);
+            """, new { id, projectId }, cancellationToken: cancellationToken));
+        return updated > 0;
+    }
+
+    public async Task<bool> ExistsAsync(long projectId, long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE id = @id AND project_id = @projectId)", new { id, projectId },
+            cancellationToken: cancellationToken));
+    }
+}
