@@ -9,7 +9,7 @@ public sealed class GpuStandInTests(RunnerServer server) : IClassFixture<RunnerS
     private static readonly TimeSpan Within = TimeSpan.FromSeconds(90);
     private static readonly string Fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures", "nvidia");
 
-    private static Dictionary<string, string> StandIn(string recording, string loadFile)
+    internal static Dictionary<string, string> StandIn(string recording, string loadFile)
     {
         // The build copies fixtures without their mode.
         if (!OperatingSystem.IsWindows())

@@ -84,13 +84,11 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         await runner.RunAsync("receive-pack", path, advertiseRefs: false, environment, commands, body, http.Response.Body, report,
             cancellationToken);
 
-        // The client has its answer now; the intents make what follows safe to lose.
-        await http.Response.CompleteAsync();
-        // The refs have moved whether or not the client is still listening: record them regardless.
+        // The refs have moved whether or not the client is still listening. Storage figures are
+        // brought up to date before the client hears back, so a finished `git push` sees them.
         var sideBand = capabilities.Any(c => c.StartsWith("side-band", StringComparison.Ordinal));
         var accepted = PktLine.ParseReportStatus(report.GetBuffer().AsSpan(0, (int)report.Length), sideBand);
         var confirmed = updates.Select((u, i) => (u, Id: intents[i])).Where(x => accepted.Contains(x.u.Ref)).ToList();
-        await pushEvents.ConfirmAsync(intents, confirmed.Select(x => x.Id).ToList(), CancellationToken.None);
         var events = confirmed.Select(x => new PushEvent(granted.Project.ProjectId, EmbeddedGitBackend.KindName, x.u.Ref, x.u.Before,
             x.u.After, granted.Caller?.UserId, granted.PusherName)).ToList();
         if (events.Count > 0)
@@ -99,6 +97,13 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
                 granted.Project.ProjectId, granted.PusherName, events.Count);
             await projects.SetRepositorySizeAsync(granted.Project.ProjectId, RepositoryPaths.SizeOf(path), CancellationToken.None);
             await CountLfsObjectsAsync(granted.Project.ProjectId, path, events, refsBefore);
+        }
+
+        // The client has its answer now; the intents make what follows safe to lose.
+        await http.Response.CompleteAsync();
+        await pushEvents.ConfirmAsync(intents, confirmed.Select(x => x.Id).ToList(), CancellationToken.None);
+        if (events.Count > 0)
+        {
             housekeeping.Request(granted.Project.ProjectId);
         }
     }

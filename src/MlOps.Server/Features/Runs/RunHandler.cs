@@ -59,7 +59,8 @@ public sealed partial class RunHandler(AccessGate gate, RunRepository runs, RunP
         var project = await runs.ProjectAsync(run.ProjectId, cancellationToken) ?? throw new NotFoundException($"Run {runId} not found.");
         var jobs = (await runs.JobsAsync(runId, cancellationToken)).Select(j => new NewJob(j.Name, j.Needs, j.Spec, j.Gpus, j.GpuModel,
             j.Cpus, j.MemoryBytes, j.TimeoutSeconds, j.CacheKey, Cacheable: false,
-            CachedFrom: failedOnly && j.Status is "success" or "cached" ? j.CachedFrom ?? j.Id : null)).ToList();
+            CachedFrom: failedOnly && j.Status is "success" or "cached" ? j.CachedFrom ?? j.Id : null)
+            { Tags = j.Tags, MaxAttempts = j.MaxAttempts }).ToList();
         var trigger = new RunTrigger("retry", run.Ref, run.CommitSha, caller.UserId, caller.Username, RetryOf: run.Id);
         var context = JsonSerializer.Serialize(new { retry_of = run.Id, failed_only = failedOnly, original = JsonDocument.Parse(run.Context).RootElement });
         var id = await runs.CreateAsync(new NewRun(project.Id, project.ClientId, run.Pipeline, trigger, run.Params, run.Graph, null,

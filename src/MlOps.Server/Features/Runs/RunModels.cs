@@ -34,7 +34,13 @@ public sealed record NewJob(
     int TimeoutSeconds,
     string? CacheKey,
     bool Cacheable,
-    long? CachedFrom = null);
+    long? CachedFrom = null)
+{
+    /// <summary>Runner tags the job needs (copied out of the spec so that the claim can match them).</summary>
+    public IReadOnlyList<string> Tags { get; init; } = [];
+    /// <summary>Attempts when the runner is lost: the step's <c>retry:</c> + 1.</summary>
+    public int MaxAttempts { get; init; } = 3;
+}
 
 /// <summary>A run to insert with all its jobs in one transaction.</summary>
 public sealed record NewRun(
@@ -87,6 +93,7 @@ public sealed class JobRow
     public string CommitSha { get; init; } = "";
     public string Status { get; init; } = "";
     public string[] Needs { get; init; } = [];
+    public string[] Tags { get; init; } = [];
     public string Spec { get; init; } = "{}";
     public int Gpus { get; init; }
     public string? GpuModel { get; init; }

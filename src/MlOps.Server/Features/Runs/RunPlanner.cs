@@ -79,7 +79,7 @@ public sealed class RunPlanner(IOperationResolver operations, ExternalInputs ext
     {
         var jobs = plan.Graph?.Jobs.Select(j => new NewJob(j.Name, j.Needs, JsonSerializer.Serialize(j, StoredJson.Options),
             j.Resources.Gpus, j.Resources.GpuModel, j.Resources.Cpus, j.Resources.MemoryBytes, j.TimeoutSeconds, j.CacheKey,
-            j.Cacheable)).ToList() ?? [];
+            j.Cacheable) { Tags = j.Tags, MaxAttempts = j.Retry + 1 }).ToList() ?? [];
         var context = new Dictionary<string, object?>
         {
             ["trigger"] = triggerContext,

@@ -14,7 +14,7 @@ public sealed class RunRepository(NpgsqlDataSource dataSource)
         """;
 
     private const string JobColumns = """
-        id, run_id, project_id, name, pipeline, ref, commit_sha, status, needs, spec::text AS spec, gpus, gpu_model, cpus,
+        id, run_id, project_id, name, pipeline, ref, commit_sha, status, needs, tags, spec::text AS spec, gpus, gpu_model, cpus,
         memory_bytes, timeout_seconds, cache_key, cached_from, attempt, max_attempts, runner_id, cancel_requested, exit_code,
         failure_reason, waiting_reason, created_at, queued_at, started_at, finished_at
         """;
@@ -92,10 +92,10 @@ public sealed class RunRepository(NpgsqlDataSource dataSource)
         CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO jobs (run_id, project_id, client_id, name, pipeline, ref, commit_sha, triggered_by, status, needs, spec,
-                              gpus, gpu_model, cpus, memory_bytes, timeout_seconds, cache_key, cached_from, finished_at)
+            INSERT INTO jobs (run_id, project_id, client_id, name, pipeline, ref, commit_sha, triggered_by, status, needs, tags,
+                              max_attempts, spec, gpus, gpu_model, cpus, memory_bytes, timeout_seconds, cache_key, cached_from, finished_at)
             SELECT @runId, @ProjectId, @ClientId, @Name, @Pipeline, @Ref, @CommitSha, @UserId,
-                   CASE WHEN hit.id IS NULL THEN 'created' ELSE 'cached' END, @Needs, @SpecJson::jsonb,
+                   CASE WHEN hit.id IS NULL THEN 'created' ELSE 'cached' END, @Needs, @Tags, @MaxAttempts, @SpecJson::jsonb,
                    @Gpus, @GpuModel, @Cpus, @MemoryBytes, @TimeoutSeconds, @CacheKey, hit.id,
                    CASE WHEN hit.id IS NULL THEN NULL ELSE now() END
             FROM (SELECT 1) AS one
@@ -108,7 +108,7 @@ public sealed class RunRepository(NpgsqlDataSource dataSource)
             """, new
             {
                 runId, run.ProjectId, run.ClientId, job.Name, Pipeline = run.Pipeline ?? "", run.Trigger.Ref, run.Trigger.CommitSha,
-                run.Trigger.UserId, Needs = job.Needs.ToArray(), job.SpecJson, job.Gpus, job.GpuModel, job.Cpus, job.MemoryBytes,
+                run.Trigger.UserId, Needs = job.Needs.ToArray(), Tags = job.Tags.ToArray(), job.MaxAttempts, job.SpecJson, job.Gpus, job.GpuModel, job.Cpus, job.MemoryBytes,
                 job.TimeoutSeconds, job.CacheKey, job.CachedFrom, job.Cacheable,
             }, transaction, cancellationToken: cancellationToken));
 
