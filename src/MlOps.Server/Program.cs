@@ -22,6 +22,7 @@ using MlOps.Server.Infrastructure.BackgroundJobs;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
+using MlOps.Server.Infrastructure.Secrets;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.Configuration.AddMlOpsEnvironment();
@@ -50,6 +51,7 @@ builder.Services.AddAuthorization();
 builder.Services.AddTelemetry();
 
 builder.Services.AddDatabase();
+builder.Services.AddSecrets();
 builder.Services.AddAccessGate();
 builder.Services.AddSingleton<AuditLog>();
 builder.Services.AddNamespaces();
@@ -93,7 +95,7 @@ api.MapLintEndpoints();
 api.MapRunnerEndpoints();
 app.MapGitHttp();
 
-app.Run();
+return app.RunCheckingSettings();
 
 /// <summary>Entry point, visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program;
