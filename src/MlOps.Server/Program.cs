@@ -22,6 +22,7 @@ using MlOps.Server.Infrastructure.BackgroundJobs;
 using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
+using MlOps.Server.Infrastructure.OpenApi;
 using MlOps.Server.Infrastructure.Secrets;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -43,7 +44,7 @@ builder.Services.AddOptions<HttpLimitsOptions>().BindConfiguration(HttpLimitsOpt
 builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 // Git pushes and LFS uploads are large; the API's own small limit is applied per path.
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
-builder.Services.AddOpenApi();
+builder.Services.AddApiReference();
 builder.Services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
     .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, TokenAuthenticationHandler>(
         TokenAuthenticationHandler.SchemeName, null);
@@ -79,7 +80,7 @@ app.UseMiddleware<ApiScopeMiddleware>();
 app.UseMiddleware<RequestSizeLimitMiddleware>();
 app.UseAuthorization();
 
-app.MapOpenApi("/openapi/{documentName}.json");
+app.MapApiReference();
 app.MapHealthEndpoints();
 app.MapMetrics(app.Configuration);
 
