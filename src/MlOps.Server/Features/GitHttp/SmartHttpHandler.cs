@@ -5,13 +5,14 @@ using MlOps.Server.Features.Projects;
 using MlOps.Server.Features.PushEvents;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Infrastructure.Auth;
+using MlOps.Server.Infrastructure.Observability;
 
 namespace MlOps.Server.Features.GitHttp;
 
 /// <summary>Git smart HTTP (gitprotocol-http(5)): ref advertisement, fetch and push.</summary>
 public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedGitBackend embedded, GitServiceRunner runner,
     ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, ProjectRepository projects,
-    RepositoryHousekeeping housekeeping, ILogger<SmartHttpHandler> logger)
+    RepositoryHousekeeping housekeeping, ServerMetrics metrics, ILogger<SmartHttpHandler> logger)
 {
     private const int MaxCommandBytes = 4 * 1024 * 1024;
 
@@ -56,6 +57,7 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
     {
         var granted = await access.ResolveAsync(http, route, write: true, cancellationToken);
         var path = await RepositoryAsync(granted.Project, cancellationToken);
+        http.Request.Body = metrics.CountGitReceived(http.Request.Body);
         await using var body = RequestBody(http);
         var (commands, updates, capabilities) = await PktLine.ReadCommandsAsync(body, MaxCommandBytes, cancellationToken);
 
@@ -79,6 +81,7 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
                 granted.Caller?.UserId, granted.PusherName))
             .ToList();
         await pushEvents.InsertAsync(events, CancellationToken.None);
+        metrics.Pushed(events.Count);
         if (events.Count > 0)
         {
             logger.LogInformation("Push to project {ProjectId} by {Pusher} updated {RefCount} refs",

@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Features.GitHttp;
+using MlOps.Server.Infrastructure.Observability;
 
 namespace MlOps.Server.Features.Lfs;
 
 /// <summary>The Git LFS batch API and the basic transfer's object upload and download.</summary>
 public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, LfsRepository lfs, IOptions<LfsOptions> options,
-    IConfiguration configuration, ILogger<LfsHandler> logger)
+    IConfiguration configuration, ServerMetrics metrics, ILogger<LfsHandler> logger)
 {
     private const int MaxObjectsPerBatch = 1000;
 
@@ -92,6 +93,7 @@ public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, L
         }
         var size = await store.WriteAsync(oid, http.Request.Body, http.Request.ContentLength, max, cancellationToken);
         var total = await lfs.LinkAsync(granted.Project.Id, oid, size, CancellationToken.None);
+        metrics.LfsStored(size);
         logger.LogInformation("LFS object {Oid} ({Size} bytes) stored for project {ProjectId}; project LFS total {Total}",
             oid, size, granted.Project.Id, total);
         http.Response.StatusCode = StatusCodes.Status200OK;
