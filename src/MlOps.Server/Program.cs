@@ -90,6 +90,7 @@ api.MapTokenEndpoints();
 api.MapGroupEndpoints();
 api.MapProjectEndpoints();
 api.MapRepositoryEndpoints();
+api.MapLfsEndpoints();
 api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
 api.MapLintEndpoints();

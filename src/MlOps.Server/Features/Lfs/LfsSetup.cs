@@ -9,6 +9,7 @@ public static class LfsSetup
         services.AddSingleton<LfsObjectStore>();
         services.AddSingleton<LfsRepository>();
         services.AddSingleton<LfsHandler>();
+        services.AddSingleton<LfsObjectList>();
         return services;
     }
 }
