@@ -40,7 +40,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
     o.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     o.SerializerOptions.UnmappedMemberHandling = JsonUnmappedMemberHandling.Skip;
 });
-builder.Services.AddOptions<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.Section);
+builder.Services.AddOptions<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 // Git pushes and LFS uploads are large; the API's own small limit is applied per path.
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
