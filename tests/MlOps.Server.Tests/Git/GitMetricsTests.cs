@@ -4,7 +4,15 @@ using System.Text.RegularExpressions;
 
 namespace MlOps.Server.Tests.Git;
 
+/// <summary>
+/// The meters of every server in one process share their names, so a scrape could mix in figures
+/// of other test servers; this collection runs alone, after the parallel ones, with one server.
+/// </summary>
+[CollectionDefinition(nameof(MetricsCollection), DisableParallelization = true)]
+public sealed class MetricsCollection;
+
 /// <summary>/metrics carries the server's own figures: pushes, Git bytes received, LFS bytes stored, requests by route.</summary>
+[Collection(nameof(MetricsCollection))]
 public sealed class GitMetricsTests(GitServer server) : IClassFixture<GitServer>, IDisposable
 {
     private readonly GitCli git = new();
