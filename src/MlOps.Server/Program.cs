@@ -42,6 +42,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 builder.Services.AddOptions<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddUploadTemporaries();
 // Git pushes and LFS uploads are large; the API's own small limit is applied per path.
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 builder.Services.AddApiReference();
@@ -74,6 +75,8 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseMiddleware<RequestTextGuardMiddleware>();
+app.UseMiddleware<UnsupportedMediaTypeMiddleware>();
 app.UseAuthentication();
 app.UseMiddleware<RejectFailedCredentialsMiddleware>();
 app.UseMiddleware<ApiScopeMiddleware>();

@@ -51,7 +51,7 @@ public sealed class ApiReferenceTests(MlOpsServer server) : IClassFixture<MlOpsS
             Assert.Equal(operation.TryGetProperty("requestBody", out _), responses.TryGetProperty("413", out _));
         }
         var create = document.GetProperty("paths").GetProperty("/api/v1/projects").GetProperty("post").GetProperty("responses");
-        Assert.Equal(["201", "400", "401", "403", "409", "413"], create.EnumerateObject().Select(r => r.Name).Order().ToArray());
+        Assert.Equal(["201", "400", "401", "403", "409", "413", "415"], create.EnumerateObject().Select(r => r.Name).Order().ToArray());
         Assert.Equal(["status", "title"], document.GetProperty("components").GetProperty("schemas").GetProperty("ProblemDetails")
             .GetProperty("required").EnumerateArray().Select(e => e.GetString()!).Order().ToArray());
     }

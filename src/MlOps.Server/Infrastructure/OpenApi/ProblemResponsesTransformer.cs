@@ -8,7 +8,7 @@ namespace MlOps.Server.Infrastructure.OpenApi;
 /// everywhere (Infrastructure/Http): 400 for a malformed body or parameter, 401 for missing or bad
 /// credentials, 403 for a token or role that may not, 404 for what does not exist or may not be
 /// seen, 409 for a create or change that clashes with what exists, 413 for a body over
-/// `Http:MaxApiBodyBytes`. An operation that declares a status itself keeps its own.
+/// `Http:MaxApiBodyBytes`, 415 for a body that is not JSON. An operation that declares a status itself keeps its own.
 /// </summary>
 internal sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer, IOpenApiDocumentTransformer
 {
@@ -62,6 +62,7 @@ internal sealed class ProblemResponsesTransformer : IOpenApiOperationTransformer
         Add(operation, context, "404", "Not found, or not visible to the caller (both answer the same).", path.Contains('{'));
         Add(operation, context, "409", "Clashes with what exists (a name taken, a state that does not allow it).", writes);
         Add(operation, context, "413", "The body is larger than `Http:MaxApiBodyBytes`.", hasBody);
+        Add(operation, context, "415", "The body is not sent as `application/json`.", hasBody);
         return Task.CompletedTask;
     }
 
