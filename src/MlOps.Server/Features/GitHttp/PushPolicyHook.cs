@@ -18,11 +18,15 @@ public static class PushPolicyHook
     /// <summary>Marks a push that comes through the server; local maintenance by an operator is not checked.</summary>
     public const string PushVariable = "MLOPS_PUSH";
 
+    /// <summary>Set when the client has a storage quota: bytes it may still add, and the refusal to print past them.</summary>
+    public const string StorageLeftVariable = "MLOPS_STORAGE_LEFT_BYTES";
+    public const string StorageRefusalVariable = "MLOPS_STORAGE_REFUSAL";
+
     // Kept in POSIX sh so it runs wherever git does. Ref names cannot contain whitespace or glob
     // characters (git check-ref-format), so word splitting the list is safe; `set -f` regardless.
     private const string Script = """
         #!/bin/sh
-        # Installed by MlOps; rewritten by the server. Enforces protected branches.
+        # Installed by MlOps; rewritten by the server. Enforces protected branches and the storage quota.
         [ -n "$MLOPS_PUSH" ] || exit 0
         set -f
         status=0
@@ -46,6 +50,14 @@ public static class PushPolicyHook
                 status=1
             fi
         done
+        # The storage quota: the quarantine holds exactly what this push adds.
+        if [ -n "$MLOPS_STORAGE_LEFT_BYTES" ] && [ -n "$GIT_QUARANTINE_PATH" ]; then
+            adding=$(find "$GIT_QUARANTINE_PATH" -type f -exec ls -ln {} + 2>/dev/null | awk '{ s += $5 } END { print s + 0 }')
+            if [ "$adding" -gt 0 ] && [ "$adding" -gt "$MLOPS_STORAGE_LEFT_BYTES" ]; then
+                echo "MlOps: $MLOPS_STORAGE_REFUSAL" >&2
+                status=1
+            fi
+        fi
         exit $status
 
         """;

@@ -6,13 +6,15 @@ using MlOps.Server.Features.PushEvents;
 using MlOps.Server.Features.Repositories;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Observability;
+using MlOps.Server.Quotas;
 
 namespace MlOps.Server.Features.GitHttp;
 
 /// <summary>Git smart HTTP (gitprotocol-http(5)): ref advertisement, fetch and push.</summary>
 public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedGitBackend embedded, GitServiceRunner runner,
     ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, ProjectRepository projects,
-    RepositoryHousekeeping housekeeping, ServerMetrics metrics, ILogger<SmartHttpHandler> logger)
+    RepositoryHousekeeping housekeeping, StorageQuotaCheck storageQuota, ServerMetrics metrics,
+    ILogger<SmartHttpHandler> logger)
 {
     private const int MaxCommandBytes = 4 * 1024 * 1024;
 
@@ -66,6 +68,12 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         environment[PushPolicyHook.PushVariable] = "1";
         environment[PushPolicyHook.ProtectedRefsVariable] = string.Join(' ', protectedNames.Select(n => "refs/heads/" + n));
         environment[PushPolicyHook.MaintainerVariable] = granted.Level >= AccessLevel.Maintainer ? "1" : "0";
+        if (await storageQuota.RoomAsync(granted.Project.Id, cancellationToken) is { } room)
+        {
+            environment[PushPolicyHook.StorageLeftVariable] = Math.Max(0, room.Left).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            environment[PushPolicyHook.StorageRefusalVariable] = room.Refusal(room.Left > 0
+                ? $"this push adds more than the {ByteSize.Format(room.Left)} left" : "this push adds data");
+        }
         PushPolicyHook.Install(path);
 
         StartStreaming(http, "application/x-git-receive-pack-result");

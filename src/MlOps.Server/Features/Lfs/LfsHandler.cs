@@ -3,12 +3,14 @@ using Microsoft.Extensions.Options;
 using MlOps.Server.Features.GitHttp;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
+using MlOps.Server.Quotas;
 
 namespace MlOps.Server.Features.Lfs;
 
 /// <summary>The Git LFS batch API and the basic transfer's object upload and download.</summary>
 public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, LfsRepository lfs, IOptions<LfsOptions> options,
-    IConfiguration configuration, ServerMetrics metrics, ILogger<LfsHandler> logger)
+    IConfiguration configuration, StorageQuotaCheck storageQuota, ServerMetrics metrics,
+    ILogger<LfsHandler> logger)
 {
     private const int MaxObjectsPerBatch = 1000;
 
@@ -42,6 +44,13 @@ public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, L
 
         var valid = objects.Where(o => LfsObjectStore.IsValidOid(o.Oid)).Select(o => o.Oid!).Distinct().ToList();
         var linked = await lfs.LinkedAsync(granted.Project.Id, valid, cancellationToken);
+        if (upload && await storageQuota.RefuseLfsUploadAsync(granted.Project.Id,
+                objects.Where(o => o.Size > 0 && valid.Contains(o.Oid!) && !linked.ContainsKey(o.Oid!)).DistinctBy(o => o.Oid)
+                    .Select(o => (o.Oid!, o.Size)).ToList(), cancellationToken) is { } refusal)
+        {
+            // 507 is the batch API's "insufficient storage"; git-lfs prints the message.
+            throw new GitHttpException(StatusCodes.Status507InsufficientStorage, refusal);
+        }
         var header = Header(http);
         var expiresIn = options.Value.ActionExpiresInSeconds;
         var results = objects.Select(o => Answer(o, upload, linked, Href(http, route, o.Oid ?? ""), header, expiresIn)).ToList();
