@@ -28,6 +28,8 @@ using MlOps.Server.Infrastructure.Database;
 using MlOps.Server.Infrastructure.Http;
 using MlOps.Server.Infrastructure.Observability;
 using MlOps.Server.Namespaces;
+using MlOps.Server.Infrastructure.OpenApi;
+using MlOps.Server.Infrastructure.Secrets;
 using MlOps.Server.Quotas;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -39,10 +41,11 @@ builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.S
 builder.Services.AddUploadTemporaries();
 // Git pushes and LFS uploads are large; the API's own small limit is applied per path.
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
-builder.Services.AddOpenApi();
+builder.Services.AddApiReference();
 builder.Services.AddTelemetry();
 
 builder.Services.AddDatabase();
+builder.Services.AddSecretProtection();
 builder.Services.AddSingleton<AuditLog>();
 // The core every feature may use: the access gate, namespaces, Git and LFS storage.
 builder.Services.AddAccessGate();
@@ -77,7 +80,7 @@ var app = builder.Build();
 
 app.UseHttpApi();
 
-app.MapOpenApi("/openapi/{documentName}.json");
+app.MapApiReference();
 app.MapHealthEndpoints();
 app.MapMetrics(app.Configuration);
 
@@ -88,6 +91,7 @@ api.MapGroupEndpoints();
 api.MapProjectEndpoints();
 api.MapMemberEndpoints();
 api.MapRepositoryEndpoints();
+api.MapLfsEndpoints();
 api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
 api.MapLintEndpoints();
@@ -104,7 +108,7 @@ api.MapDeliveryEndpoints();
 api.MapGitHubEndpoints();
 app.MapWebhooks();
 
-app.Run();
+return app.RunCheckingSettings();
 
 /// <summary>Entry point, visible to the functional tests' WebApplicationFactory.</summary>
 public partial class Program;

@@ -3,20 +3,21 @@ using System.Globalization;
 namespace MlOps.Pipelines.Triggers;
 
 /// <summary>
-/// A five-field cron expression (minute hour day-of-month month day-of-week) in UTC. Each field
-/// is <c>*</c>, a number, a range <c>a-b</c>, a step <c>*/n</c> or <c>a-b/n</c>, or a comma list.
+/// A five-field cron expression (minute hour day-of-month month day-of-week) in UTC, evaluated by
+/// Cronos. This adapter keeps what the language documents and Cronos does differently: only
+/// numbers, <c>*</c>, <c>a-b</c>, <c>*/n</c>, <c>a-b/n</c> and lists (Cronos also takes names,
+/// <c>L</c>, <c>W</c>, <c>#</c>, <c>?</c> and wrapping ranges), errors that name the field (Cronos's
+/// say only "value must be between"), and classic cron's rule that when both day fields are
+/// restricted either one matching is enough (Cronos requires both).
 /// </summary>
 public sealed class CronExpression
 {
     private static readonly (string Name, int Min, int Max)[] Fields =
         [("minute", 0, 59), ("hour", 0, 23), ("day of month", 1, 31), ("month", 1, 12), ("day of week", 0, 7)];
 
-    private readonly ulong[] _allowed;
-    private readonly bool _domAny;
-    private readonly bool _dowAny;
+    private readonly Cronos.CronExpression[] _alternatives;
 
-    private CronExpression(ulong[] allowed, bool domAny, bool dowAny) =>
-        (_allowed, _domAny, _dowAny) = (allowed, domAny, dowAny);
+    private CronExpression(Cronos.CronExpression[] alternatives) => _alternatives = alternatives;
 
     public static CronExpression? TryParse(string text, out string? error)
     {
@@ -27,63 +28,61 @@ public sealed class CronExpression
             error = $"cron '{text}' must have 5 fields (minute hour day-of-month month day-of-week), got {parts.Length}";
             return null;
         }
-        var allowed = new ulong[5];
         for (var f = 0; f < 5; f++)
-            if (!TryField(parts[f], Fields[f], out allowed[f], out var why))
+            if (CheckField(parts[f], Fields[f]) is { } why)
             {
                 error = $"cron '{text}': {Fields[f].Name} {why}";
                 return null;
             }
-        // Sunday is both 0 and 7.
-        if ((allowed[4] & (1UL << 7)) != 0) allowed[4] |= 1;
-        return new CronExpression(allowed, parts[2] == "*", parts[4] == "*");
+        var (min, hour, dom, month, dow) = (parts[0], parts[1], parts[2], parts[3], parts[4]);
+        // Both day fields restricted: one schedule per day field, and the minute matches if either fires.
+        string[] expressions = dom != "*" && dow != "*"
+            ? [$"{min} {hour} {dom} {month} *", $"{min} {hour} * {month} {dow}"]
+            : [string.Join(' ', parts)];
+        try
+        {
+            return new CronExpression(expressions.Select(e => Cronos.CronExpression.Parse(e, Cronos.CronFormat.Standard)).ToArray());
+        }
+        catch (Cronos.CronFormatException e)
+        {
+            // The grammar above lets through only what Cronos reads; this is a safety net, not a path.
+            error = $"cron '{text}': {e.Message}";
+            return null;
+        }
     }
 
     /// <summary>Whether the schedule fires in the minute that contains <paramref name="utc"/>.</summary>
     public bool Matches(DateTime utc)
     {
-        bool Has(int field, int value) => (_allowed[field] & (1UL << value)) != 0;
-        if (!Has(0, utc.Minute) || !Has(1, utc.Hour) || !Has(3, utc.Month)) return false;
-        var dom = Has(2, utc.Day);
-        var dow = Has(4, (int)utc.DayOfWeek);
-        // Classic cron: when both day fields are restricted, either one matching is enough.
-        return _domAny || _dowAny ? dom && dow : dom || dow;
+        var minute = new DateTime(utc.Ticks - utc.Ticks % TimeSpan.TicksPerMinute, DateTimeKind.Utc);
+        return _alternatives.Any(c => c.GetNextOccurrence(minute, inclusive: true) == minute);
     }
 
-    private static bool TryField(string text, (string Name, int Min, int Max) f, out ulong bits, out string? why)
+    /// <summary>The first minute after <paramref name="utc"/> at which the schedule fires.</summary>
+    public DateTime? NextAfter(DateTime utc)
     {
-        bits = 0;
-        why = null;
+        var from = DateTime.SpecifyKind(utc, DateTimeKind.Utc);
+        return _alternatives.Select(c => c.GetNextOccurrence(from)).Where(d => d is not null).Min();
+    }
+
+    /// <summary>The documented grammar of one field; null when valid, otherwise why not.</summary>
+    private static string? CheckField(string text, (string Name, int Min, int Max) f)
+    {
         foreach (var item in text.Split(','))
         {
             var slash = item.Split('/');
-            if (slash.Length > 2) { why = $"has a malformed part '{item}'"; return false; }
-            var step = 1;
-            if (slash.Length == 2 && (!int.TryParse(slash[1], NumberStyles.None, CultureInfo.InvariantCulture, out step) || step < 1))
-            {
-                why = $"has an invalid step '{slash[1]}'";
-                return false;
-            }
-            int lo, hi;
-            if (slash[0] == "*") (lo, hi) = (f.Min, f.Max);
-            else
-            {
-                var dash = slash[0].Split('-');
-                if (dash.Length > 2 || !Number(dash[0], out lo) || !Number(dash[^1], out hi))
-                {
-                    why = $"has a malformed part '{item}'";
-                    return false;
-                }
-                if (lo < f.Min || hi > f.Max || lo > hi)
-                {
-                    why = $"must be {f.Min}-{f.Max}, got {slash[0]}";
-                    return false;
-                }
-                if (dash.Length == 1 && slash.Length == 2) hi = f.Max;
-            }
-            for (var v = lo; v <= hi; v += step) bits |= 1UL << v;
+            if (slash.Length > 2) return $"has a malformed part '{item}'";
+            if (slash.Length == 2 && (!int.TryParse(slash[1], NumberStyles.None, CultureInfo.InvariantCulture, out var step) || step < 1
+                                      || step > f.Max))
+                return $"has an invalid step '{slash[1]}'";
+            if (slash[0] == "*") continue;
+            var dash = slash[0].Split('-');
+            if (dash.Length > 2 || !Number(dash[0], out var lo) || !Number(dash[^1], out var hi))
+                return $"has a malformed part '{item}'";
+            if (lo < f.Min || hi > f.Max || lo > hi)
+                return $"must be {f.Min}-{f.Max}, got {slash[0]}";
         }
-        return true;
+        return null;
     }
 
     private static bool Number(string s, out int value) =>

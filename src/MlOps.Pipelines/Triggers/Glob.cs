@@ -1,16 +1,17 @@
 using System.Collections.Concurrent;
 using System.Text;
-using System.Text.RegularExpressions;
 
 namespace MlOps.Pipelines.Triggers;
 
 /// <summary>
 /// Path and ref globs: <c>*</c> and <c>?</c> stay within one path segment, <c>**</c> (a whole
 /// segment) crosses any number of them. No character classes or braces: fewer surprises.
+/// Matching is DotNet.Glob's; the regular-expression form below is only for the GitLab CI emitter,
+/// whose <c>rules:</c> take regular expressions.
 /// </summary>
 public static class Glob
 {
-    private static readonly ConcurrentDictionary<string, Regex> Compiled = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, DotNet.Globbing.Glob> Compiled = new(StringComparer.Ordinal);
 
     /// <summary>Null when valid, otherwise why not.</summary>
     public static string? Validate(string pattern)
@@ -24,9 +25,9 @@ public static class Glob
     }
 
     public static bool IsMatch(string pattern, string text) =>
-        Compiled.GetOrAdd(pattern, p => new Regex(ToRegex(p), RegexOptions.NonBacktracking | RegexOptions.CultureInvariant)).IsMatch(text);
-
-    private static string ToRegex(string pattern) => ToRegex(pattern, "/", c => Regex.Escape(c.ToString()));
+        Compiled.GetOrAdd(pattern, p => DotNet.Globbing.Glob.Parse(p)).IsMatch(text)
+        // "a/**" documents "a and everything under it"; DotNet.Glob wants at least one segment after "a/".
+        || (pattern.EndsWith("/**", StringComparison.Ordinal) && IsMatch(pattern[..^3], text));
 
     /// <summary>
     /// The pattern as an anchored regular expression; <paramref name="slash"/> is how the dialect writes

@@ -8,7 +8,7 @@ public sealed class StorageOptions
     public const string Section = "Storage";
 
     /// <summary>`MLOPS_DATA_DIR`; the embedded default is `.data/` in the checkout.</summary>
-    [Required]
+    [Required(ErrorMessage = "MLOPS_DATA_DIR (Storage:DataDir) is empty: a folder the server may write, e.g. /var/lib/mlops")]
     public string DataDir { get; set; } = ".data";
 
     public string FullDataDir => Path.GetFullPath(DataDir);

@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Infrastructure;
 using MlOps.Server.Infrastructure.Secrets;
@@ -19,8 +18,7 @@ public sealed class SecretProtectorTests : IDisposable
     }
 
     private SecretProtector Create(string? masterKey = null) => new(
-        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Secrets:MasterKey"] = masterKey }).Build(),
-        Options.Create(new StorageOptions { DataDir = dataDir }));
+        Options.Create(new SecretsOptions { MasterKey = masterKey }), Options.Create(new StorageOptions { DataDir = dataDir }));
 
     [Fact]
     public void Protect_WithoutConfiguredKey_GeneratesAPrivateKeyFileAndRoundTrips()

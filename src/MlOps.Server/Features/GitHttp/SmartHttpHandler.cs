@@ -5,6 +5,7 @@ using MlOps.Server.AccessControl;
 using MlOps.Server.Git;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Namespaces;
+using MlOps.Server.Infrastructure.Observability;
 using MlOps.Server.Quotas;
 
 namespace MlOps.Server.Features.GitHttp;
@@ -12,7 +13,8 @@ namespace MlOps.Server.Features.GitHttp;
 /// <summary>Git smart HTTP (gitprotocol-http(5)): ref advertisement, fetch and push.</summary>
 public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedGitBackend embedded, GitServiceRunner runner,
     ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, ProjectStore projects, LfsRepository lfs,
-    RepositoryHousekeeping housekeeping, StorageQuotaCheck storageQuota, ILogger<SmartHttpHandler> logger)
+    RepositoryHousekeeping housekeeping, StorageQuotaCheck storageQuota, ServerMetrics metrics,
+    ILogger<SmartHttpHandler> logger)
 {
     private const int MaxCommandBytes = 4 * 1024 * 1024;
 
@@ -57,6 +59,7 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
     {
         var granted = await access.ResolveAsync(http, route, write: true, cancellationToken);
         var path = await RepositoryAsync(granted.Project, cancellationToken);
+        http.Request.Body = metrics.CountGitReceived(http.Request.Body);
         await using var body = RequestBody(http);
         var (commands, updates, capabilities) = await PktLine.ReadCommandsAsync(body, MaxCommandBytes, cancellationToken);
 
@@ -91,6 +94,7 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
         var confirmed = updates.Select((u, i) => (u, Id: intents[i])).Where(x => accepted.Contains(x.u.Ref)).ToList();
         var events = confirmed.Select(x => new PushEvent(granted.Project.ProjectId, EmbeddedGitBackend.KindName, x.u.Ref, x.u.Before,
             x.u.After, granted.Caller?.UserId, granted.PusherName)).ToList();
+        metrics.Pushed(events.Count);
         if (events.Count > 0)
         {
             logger.LogInformation("Push to project {ProjectId} by {Pusher} updated {RefCount} refs",

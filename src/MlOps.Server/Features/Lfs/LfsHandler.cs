@@ -3,13 +3,15 @@ using Microsoft.Extensions.Options;
 using MlOps.Server.Git;
 using MlOps.Server.Infrastructure;
 using MlOps.Server.Infrastructure.Http;
+using MlOps.Server.Infrastructure.Observability;
 using MlOps.Server.Quotas;
 
 namespace MlOps.Server.Features.Lfs;
 
 /// <summary>The Git LFS batch API and the basic transfer's object upload and download.</summary>
 public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, LfsRepository lfs, IOptions<LfsOptions> options,
-    IOptions<ServerOptions> server, StorageQuotaCheck storageQuota, ILogger<LfsHandler> logger)
+    IOptions<ServerOptions> server, StorageQuotaCheck storageQuota, ServerMetrics metrics,
+    ILogger<LfsHandler> logger)
 {
     private const int MaxObjectsPerBatch = 1000;
 
@@ -102,6 +104,7 @@ public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, L
         }
         var size = await store.WriteAsync(oid, http.Request.Body, http.Request.ContentLength, max, cancellationToken);
         await lfs.LinkAsync(granted.Project.ProjectId, oid, size, CancellationToken.None);
+        metrics.LfsStored(size);
         logger.LogInformation("LFS object {Oid} ({Size} bytes) stored for project {ProjectId}; it counts once a pushed ref reaches it",
             oid, size, granted.Project.ProjectId);
         http.Response.StatusCode = StatusCodes.Status200OK;

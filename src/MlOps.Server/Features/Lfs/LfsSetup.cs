@@ -7,6 +7,8 @@ public static class LfsSetup
         services.AddOptions<LfsOptions>().BindConfiguration(LfsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         // Singleton: it holds only other singletons (the object store and its tables are core Git storage).
         services.AddSingleton<LfsHandler>();
+        services.AddSingleton<LfsObjectQueries>();
+        services.AddSingleton<LfsObjectList>();
         return services;
     }
 }

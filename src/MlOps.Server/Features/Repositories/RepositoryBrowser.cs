@@ -48,8 +48,13 @@ public sealed class RepositoryBrowser
         return (IReadOnlyList<TreeEntryResponse>?)tree?.Select(e => new TreeEntryResponse(e.Target.Sha, e.Name,
             e.TargetType switch { TreeEntryTargetType.Tree => "tree", TreeEntryTargetType.GitLink => "commit", _ => "blob" },
             treePath.Length == 0 ? e.Name : $"{treePath}/{e.Name}",
-            Convert.ToString((int)e.Mode, 8).PadLeft(6, '0'))).ToList();
+            Convert.ToString((int)e.Mode, 8).PadLeft(6, '0'),
+            (e.Target as Blob)?.Size, e.Target is Blob blob ? PointerIn(blob) : null)).ToList();
     });
+
+    // Only small blobs can be pointers, so a directory of large files costs no reads.
+    private static LfsPointer? PointerIn(Blob blob) =>
+        blob.Size <= LfsPointer.MaxSize ? LfsPointer.Parse(blob.GetContentText()) : null;
 
     /// <summary>Files up to this size are read in one piece; larger ones are streamed by `git cat-file`.</summary>
     public const int InlineLimit = 1024 * 1024;

@@ -10,7 +10,7 @@ public static class UserSetup
         services.AddHostedService<AdminBootstrapper>();
         services.AddOptions<BootstrapOptions>().BindConfiguration(BootstrapOptions.Section)
             .Validate(o => o.AdminToken is null || o.AdminToken.Length >= 20,
-                "MLOPS_ADMIN_TOKEN must be at least 20 characters.")
+                "MLOPS_ADMIN_TOKEN (Bootstrap:AdminToken) must be at least 20 characters; make one with: openssl rand -hex 32")
             .ValidateOnStart();
         return services;
     }

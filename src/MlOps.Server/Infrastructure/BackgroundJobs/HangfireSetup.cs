@@ -12,6 +12,7 @@ public sealed class HangfireOptions
     /// <summary>Run a Hangfire server in this process; several replicas may all do so safely.</summary>
     public bool ServerEnabled { get; set; } = true;
 
+    [System.ComponentModel.DataAnnotations.Range(1, 1000, ErrorMessage = "Hangfire:WorkerCount must be between 1 and 1000.")]
     public int WorkerCount { get; set; } = Math.Max(2, Environment.ProcessorCount);
 }
 
@@ -24,7 +25,7 @@ public static class HangfireSetup
 {
     public static IServiceCollection AddBackgroundJobs(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<HangfireOptions>().BindConfiguration(HangfireOptions.Section);
+        services.AddOptions<HangfireOptions>().BindConfiguration(HangfireOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddHangfire((sp, config) => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

@@ -7,6 +7,7 @@ public sealed class HttpLimitsOptions
     public const string Section = "Http";
 
     /// <summary>Largest JSON body the API accepts. Git and LFS traffic have their own limits.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1024, long.MaxValue, ErrorMessage = "Http:MaxApiBodyBytes must be at least 1024 bytes.")]
     public long MaxApiBodyBytes { get; set; } = 1024 * 1024;
 }
 

@@ -11,6 +11,8 @@ public static class TelemetrySetup
     /// <summary>OpenTelemetry metrics (ASP.NET Core, Kestrel, runtime, ours) exposed for Prometheus at /metrics.</summary>
     public static IServiceCollection AddTelemetry(this IServiceCollection services)
     {
+        // Singleton: the instruments live as long as the meter the host's factory made.
+        services.AddSingleton<ServerMetrics>();
         services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService("mlops-server"))
             .WithMetrics(metrics => metrics

@@ -7,7 +7,7 @@ namespace MlOps.Server.Infrastructure.Secrets;
 /// <summary>
 /// Encrypts secrets kept in the database (GitLab access tokens, webhook secrets) with AES-256-GCM.
 /// The master key is `Secrets:MasterKey` (env `MLOPS_SECRET_KEY`, 32 bytes in base64); without
-/// one, a key is generated on first use in `{data dir}/secret.key` with mode 0600. Losing the key
+/// one, a key is generated at start in `{data dir}/secret.key` with mode 0600. Losing the key
 /// loses the secrets (links must be made again); a database dump alone reveals none of them.
 /// </summary>
 public sealed class SecretProtector
@@ -17,10 +17,15 @@ public sealed class SecretProtector
     private const int TagSize = 16;
     private readonly Lazy<byte[]> key;
 
-    public SecretProtector(IConfiguration configuration, IOptions<StorageOptions> storage)
+    public SecretProtector(IOptions<SecretsOptions> options, IOptions<StorageOptions> storage)
     {
-        key = new Lazy<byte[]>(() => LoadKey(configuration["Secrets:MasterKey"], storage.Value.FullDataDir));
+        key = new Lazy<byte[]>(() => LoadKey(options.Value.MasterKey, storage.Value.FullDataDir));
     }
+
+    public static string KeyFile(string dataDir) => Path.Combine(dataDir, "secret.key");
+
+    /// <summary>Loads the key now, making `secret.key` if it is missing (called at start).</summary>
+    public void EnsureKey() => _ = key.Value;
 
     public byte[] Protect(string plaintext)
     {
@@ -49,12 +54,13 @@ public sealed class SecretProtector
 
     private static byte[] LoadKey(string? configured, string dataDir)
     {
+        // SecretsOptionsValidator has explained any malformed key at start; these throws are the backstop.
         if (!string.IsNullOrWhiteSpace(configured))
         {
-            var bytes = Convert.FromBase64String(configured.Trim());
-            return bytes.Length == 32 ? bytes : throw new InvalidOperationException("Secrets:MasterKey must be 32 bytes in base64.");
+            return SecretsOptions.Decode(configured, out var why)
+                ?? throw new InvalidOperationException($"MLOPS_SECRET_KEY {why}; {SecretsOptions.HowToMake}");
         }
-        var path = Path.Combine(dataDir, "secret.key");
+        var path = KeyFile(dataDir);
         if (!File.Exists(path))
         {
             Directory.CreateDirectory(dataDir);
@@ -79,6 +85,7 @@ public sealed class SecretProtector
                 File.Delete(temp);
             }
         }
-        return Convert.FromBase64String(File.ReadAllText(path).Trim());
+        return SecretsOptions.Decode(File.ReadAllText(path), out var fileWhy)
+            ?? throw new InvalidOperationException($"{path} {fileWhy}; {SecretsOptions.HowToMake}");
     }
 }
