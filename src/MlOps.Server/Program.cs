@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Features.Audit;
+using MlOps.Server.Features.Catalog;
 using MlOps.Server.Features.GitHttp;
 using MlOps.Server.Features.GitLab;
 using MlOps.Server.Features.Groups;
@@ -64,6 +65,7 @@ builder.Services.AddGitHttp();
 builder.Services.AddLfs();
 builder.Services.AddGitLab();
 builder.Services.AddLint();
+builder.Services.AddCatalog();
 builder.Services.AddRunners();
 builder.Services.AddBackgroundJobs(builder.Configuration);
 
@@ -90,6 +92,7 @@ api.MapRepositoryEndpoints();
 api.MapGitLabEndpoints();
 api.MapAuditEndpoints();
 api.MapLintEndpoints();
+api.MapCatalogEndpoints();
 api.MapRunnerEndpoints();
 app.MapGitHttp();
 
