@@ -22,8 +22,12 @@ public sealed class CatalogSearch(NpgsqlDataSource dataSource)
     public static readonly string[] Kinds = ["data-operation", "visualization", "algorithm"];
     public static readonly string[] Sorts = ["relevance", "stars", "uses", "recent"];
 
-    /// <summary>How alike a query must be to a word of the catalog text to match by spelling alone (pg_trgm word similarity).</summary>
-    public const double TypoThreshold = 0.45;
+    /// <summary>
+    /// How alike a query must be to a stretch of the catalog text to match by spelling alone (pg_trgm
+    /// word similarity): 0.35 admits a swapped pair ("sklaern": 0.375) and still keeps unrelated
+    /// words out ("clean" against a classifier's text: 0.33).
+    /// </summary>
+    public const double TypoThreshold = 0.35;
 
     public async Task<CatalogPage> SearchAsync(Caller? caller, CatalogQuery query, CancellationToken cancellationToken)
     {
