@@ -180,4 +180,22 @@ public sealed class VersionStateTests(CatalogServer server) : IClassFixture<Cata
         Assert.Equal(0, unstarred.GetProperty("stars").GetInt32());
         Assert.Equal(0, unstarredAgain.GetProperty("stars").GetInt32());
     }
+
+    [Fact]
+    public async Task Anonymous_ReadsPublicOperationsButMayNotPublishStarOrRun()
+    {
+        var (repo, owner, _) = await server.ArrangeOperationAsync(git, CatalogServer.Manifest());
+        await server.PublishAsync(repo, "1.0.0");
+        using var anonymous = server.Anonymous();
+
+        var page = await anonymous.GetAsync($"/api/v1/operations/{owner}/sklearn-train");
+        var publish = await anonymous.PostAsJsonAsync("/api/v1/operations", new { project = repo, @ref = "v1", version = "2.0.0" });
+        var star = await anonymous.PutAsync($"/api/v1/operations/{owner}/sklearn-train/star", null);
+        var run = await anonymous.PostAsJsonAsync($"/api/v1/operations/{owner}/sklearn-train/1.0.0/runs", new { project = repo });
+
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, publish.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, star.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, run.StatusCode);
+    }
 }
