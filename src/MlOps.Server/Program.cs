@@ -41,6 +41,7 @@ builder.Services.ConfigureHttpJsonOptions(o =>
 });
 builder.Services.AddOptions<HttpLimitsOptions>().BindConfiguration(HttpLimitsOptions.Section);
 builder.Services.AddOptions<StorageOptions>().BindConfiguration(StorageOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddUploadTemporaries();
 // Git pushes and LFS uploads are large; the API's own small limit is applied per path.
 builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 builder.Services.AddOpenApi();
@@ -73,6 +74,8 @@ var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseMiddleware<RequestTextGuardMiddleware>();
+app.UseMiddleware<UnsupportedMediaTypeMiddleware>();
 app.UseAuthentication();
 app.UseMiddleware<RejectFailedCredentialsMiddleware>();
 app.UseMiddleware<ApiScopeMiddleware>();

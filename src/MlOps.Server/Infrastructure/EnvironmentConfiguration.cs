@@ -14,6 +14,8 @@ public static class EnvironmentConfiguration
         ("MLOPS_EXTERNAL_URL", "Server:ExternalUrl"),
         ("MLOPS_RUNNER_REGISTRATION_TOKEN", "Runners:RegistrationToken"),
         ("MLOPS_SECRET_KEY", "Secrets:MasterKey"),
+        ("MLOPS_OUTBOUND_ALLOWED_HOSTS", "Outbound:AllowedHosts"),
+        ("MLOPS_OUTBOUND_ALLOW_LOCAL_NETWORK", "Outbound:AllowLocalNetwork"),
     ];
 
     public static IConfigurationBuilder AddMlOpsEnvironment(this IConfigurationBuilder configuration)

@@ -12,4 +12,7 @@ public sealed class StorageOptions
     public string DataDir { get; set; } = ".data";
 
     public string FullDataDir => Path.GetFullPath(DataDir);
+
+    /// <summary>How long an upload temporary (LFS upload, push quarantine) may sit untouched before housekeeping removes it.</summary>
+    public TimeSpan UploadTemporaryGrace { get; set; } = TimeSpan.FromHours(6);
 }

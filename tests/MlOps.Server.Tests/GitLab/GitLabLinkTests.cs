@@ -17,6 +17,11 @@ public sealed class GitLabLinkServer : GitServer
 {
     public RecordedGitLabHandler GitLab { get; } = new();
 
+    // The "GitLab" of these tests is this server on 127.0.0.1, which the outbound guard refuses
+    // unless an administrator allows it, as an on-premises GitLab on a private network would be.
+    protected override IDictionary<string, string?> ExtraSettings =>
+        new Dictionary<string, string?> { ["Outbound:AllowedHosts"] = "127.0.0.1" };
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         base.ConfigureWebHost(builder);
@@ -52,7 +57,7 @@ public sealed class GitLabLinkTests(GitLabLinkServer server) : IClassFixture<Git
 
     private Task<HttpResponseMessage> LinkAsync(string linked, string gitlabPath, string user) =>
         server.As(server.Tokens[user]).PutAsJsonAsync(GitServer.Api(linked) + "/gitlab",
-            new { url = "https://gitlab.example.com", project = gitlabPath, token = server.Tokens[GitServer.Maintainer] });
+            new { url = server.BaseAddress.ToString(), project = gitlabPath, token = server.Tokens[GitServer.Maintainer] });
 
     [Fact]
     public async Task Link_DuplicateHooksToThisServer_OnlyTheNewOneKept()

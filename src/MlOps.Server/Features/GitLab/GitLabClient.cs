@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using MlOps.Server.Infrastructure.Outbound;
 
 namespace MlOps.Server.Features.GitLab;
 
@@ -47,8 +48,17 @@ public sealed class GitLabClient(HttpClient http)
         {
             throw await ErrorAsync(response, cancellationToken);
         }
-        return await response.Content.ReadFromJsonAsync<T>(GitLabJson.Options, cancellationToken)
-            ?? throw new GitLabException((int)response.StatusCode, "GitLab returned an empty body.");
+        try
+        {
+            return await response.Content.ReadFromJsonAsync<T>(GitLabJson.Options, cancellationToken)
+                ?? throw new ForgeResponseException("GitLab", "GitLab answered an empty body where the API documents an object.");
+        }
+        catch (Exception e) when (e is JsonException or NotSupportedException)
+        {
+            // Not GitLab, or not a version we understand: the caller's request is fine, the forge's answer is not.
+            throw new ForgeResponseException("GitLab", $"GitLab answered {(int)response.StatusCode} with a body that is not the "
+                + "JSON its API documents.");
+        }
     }
 
     private async Task<HttpResponseMessage> SendRawAsync(GitLabConnection connection, HttpMethod method, string path, object? body,
@@ -65,30 +75,33 @@ public sealed class GitLabClient(HttpClient http)
         {
             return await http.SendAsync(request, cancellationToken);
         }
-        catch (HttpRequestException e)
+        catch (HttpRequestException e) when (OutboundHttp.IsRefusal(e, out var refusal))
         {
-            throw new GitLabException(0, $"GitLab at {connection.BaseUrl} could not be reached: {e.Message}");
+            throw new GitLabException(0, $"Could not reach the GitLab API: {refusal!.Message}");
         }
-        catch (Polly.ExecutionRejectedException e)
+        catch (Exception e) when (e is HttpRequestException or Polly.ExecutionRejectedException or TimeoutException)
         {
-            // A timeout or an open circuit breaker, after the retries.
-            throw new GitLabException(0, $"GitLab at {connection.BaseUrl} did not answer in time or is failing: {e.Message}");
+            // One message for refused, closed, filtered, slow and failing alike: the text must not
+            // let a caller map the network behind this server (no ports, no socket errors, no bodies).
+            throw new GitLabException(0, $"Could not reach the GitLab API at {connection.BaseUrl.Host}.");
         }
     }
 
     private static async Task<GitLabException> ErrorAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         // GitLab's errors are {"message": "..."} (a string or an object of field errors) or {"error": "..."}.
+        // Only those fields are passed on: a body that is not GitLab's error shape is never reflected.
         var text = await response.Content.ReadAsStringAsync(cancellationToken);
-        var detail = text;
+        var detail = "";
         try
         {
             using var json = JsonDocument.Parse(text);
-            if (json.RootElement.TryGetProperty("message", out var message))
+            var root = json.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("message", out var message))
             {
                 detail = message.ValueKind == JsonValueKind.String ? message.GetString()! : message.GetRawText();
             }
-            else if (json.RootElement.TryGetProperty("error", out var error))
+            else if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var error))
             {
                 detail = error.ToString();
             }
@@ -96,7 +109,10 @@ public sealed class GitLabClient(HttpClient http)
         catch (JsonException)
         {
         }
-        return new GitLabException((int)response.StatusCode,
-            $"GitLab answered {(int)response.StatusCode} {response.ReasonPhrase}: {(detail.Length > 300 ? detail[..300] : detail)}");
+        detail = detail.Length > 300 ? detail[..300] : detail;
+        // The standard reason phrase, not the one sent: that line is as much the other side's text as the body.
+        var status = (int)response.StatusCode;
+        return new GitLabException(status, $"GitLab answered {status} {Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status)}"
+            + (detail.Length > 0 ? $": {detail}" : "."));
     }
 }

@@ -4,6 +4,7 @@ using MlOps.Server.Features.Namespaces;
 using MlOps.Server.Features.Projects;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
+using MlOps.Server.Infrastructure.Outbound;
 using MlOps.Server.Infrastructure.Secrets;
 using Npgsql;
 
@@ -45,6 +46,12 @@ public sealed class GitLabLinkHandler(NpgsqlDataSource dataSource, ProjectHandle
         {
             throw new ValidationException("url", e.Message);
         }
+        if (remote.Id <= 0 || string.IsNullOrEmpty(remote.PathWithNamespace) || remote.HttpUrlToRepo is null)
+        {
+            throw new ForgeResponseException("GitLab", "GitLab answered a project without id, path_with_namespace or http_url_to_repo.");
+        }
+        // Before anything is stored or registered: the mirror would fetch this URL.
+        ForgeCloneUrl.Require("GitLab", baseUrl!, remote.HttpUrlToRepo);
 
         var existing = await links.FindAsync(project.Id, cancellationToken);
         if (existing?.HookId is { } oldHook)

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Http.Resilience;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Features.Repositories;
+using MlOps.Server.Infrastructure.Outbound;
 using MlOps.Server.Infrastructure.Secrets;
 using Polly;
 
@@ -19,13 +20,15 @@ public static class GitLabSetup
         services.AddSingleton<GitLabGitBackend>();
         services.AddSingleton<IGitBackend>(sp => sp.GetRequiredService<GitLabGitBackend>());
         services.AddSingleton<GitLabLinkHandler>();
+        services.AddHostedService<RefusedMirrorSweep>();
         return services;
     }
 
     /// <summary>The typed client behind the standard resilience pipeline (also used alone by tests).</summary>
     public static IHttpClientBuilder AddGitLabClient(this IServiceCollection services)
     {
-        var builder = services.AddHttpClient<GitLabClient>(http => http.DefaultRequestHeaders.UserAgent.ParseAdd("MlOps"));
+        var builder = services.AddHttpClient<GitLabClient>(http => http.DefaultRequestHeaders.UserAgent.ParseAdd("MlOps"))
+            .UseOutboundGuard();
         builder.AddStandardResilienceHandler().Configure((resilience, sp) =>
         {
             var options = sp.GetRequiredService<IOptions<GitLabOptions>>().Value;
@@ -34,6 +37,9 @@ public static class GitLabSetup
             resilience.Retry.BackoffType = DelayBackoffType.Exponential;
             resilience.Retry.UseJitter = true;
             resilience.Retry.ShouldRetryAfterHeader = true;
+            // A refused address stays refused: retrying would only make the caller wait.
+            resilience.Retry.ShouldHandle = args => ValueTask.FromResult(!OutboundHttp.IsRefusal(args.Outcome.Exception, out _)
+                && HttpClientResiliencePredicates.IsTransient(args.Outcome));
             resilience.AttemptTimeout.Timeout = options.AttemptTimeout;
             resilience.TotalRequestTimeout.Timeout = options.TotalTimeout;
             // The breaker's window must be at least twice an attempt (the options validate that).

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Features.GitHttp;
+using MlOps.Server.Infrastructure.Http;
 
 namespace MlOps.Server.Features.Lfs;
 
@@ -19,7 +20,7 @@ public sealed class LfsHandler(GitAccessResolver access, LfsObjectStore store, L
         }
         catch (JsonException e)
         {
-            throw new GitHttpException(StatusCodes.Status422UnprocessableEntity, $"The batch request is not valid JSON: {e.Message}");
+            throw new GitHttpException(StatusCodes.Status422UnprocessableEntity, $"The batch request is not valid: {BindingErrors.Describe(e)}.");
         }
         var upload = request?.Operation switch
         {

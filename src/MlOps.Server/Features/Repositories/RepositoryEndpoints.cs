@@ -64,7 +64,7 @@ public static class RepositoryEndpoints
         project.MapGet("/push_events", async Task<Ok<Page<PushEventResponse>>> (string @namespace, string project, string? cursor,
             int? per_page, HttpContext http, RepositoryHandler handler, CancellationToken ct) =>
             TypedResults.Ok(await handler.PushEventsAsync(http.Caller(), @namespace, project, PageRequest.From(cursor, per_page), ct)))
-            .WithSummary("Refs moved by pushes (embedded) or push webhooks, oldest first (reporter)");
+            .WithSummary("Refs moved by pushes (embedded) or push webhooks, oldest first (whoever can see the project)");
         return api;
     }
 }

@@ -123,8 +123,8 @@ public sealed class RepositoryHandler(ProjectHandler projects, GitBackends backe
     public async Task<Page<PushEventResponse>> PushEventsAsync(Caller? caller, string ns, string path, PageRequest page,
         CancellationToken ct)
     {
-        var (project, level) = await projects.FindVisibleAsync(caller, ns, path, ct);
-        Access.Require(level, AccessLevel.Reporter, caller, "read push events");
+        // Like branches and commits: whoever can see the project (anonymous callers on a public one).
+        var (project, _) = await projects.FindVisibleAsync(caller, ns, path, ct);
         var rows = await pushEvents.ListAsync(project.Id, page.After ?? 0, page.FetchLimit, ct);
         return page.ToPage(rows, r => r.Id, r => new PushEventResponse(r.Id, r.Source, r.Ref, r.BeforeSha, r.AfterSha, r.PusherId,
             r.PusherUsername, r.CreatedAt));

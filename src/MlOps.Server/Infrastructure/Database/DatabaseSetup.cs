@@ -24,6 +24,8 @@ public static class DatabaseSetup
             builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return builder.Build();
         });
+        // Singleton: one outage state for the process, shared by every request.
+        services.AddSingleton<DatabaseOutage>();
         services.AddSingleton<Migrator>();
         services.AddHostedService<MigrationHostedService>();
         return services;

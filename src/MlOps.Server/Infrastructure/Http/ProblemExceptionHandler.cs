@@ -1,12 +1,13 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using MlOps.Server.Infrastructure.Database;
 
 namespace MlOps.Server.Infrastructure.Http;
 
 /// <summary>Maps every exception that escapes an endpoint to an RFC 7807 problem.</summary>
 public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHostEnvironment environment,
-    ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+    DatabaseOutage outage, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
@@ -24,18 +25,14 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHo
             ConflictException c => WithField(new ProblemDetails { Status = c.StatusCode, Title = c.Title, Detail = c.Message }, c.Field),
             ApiException a => new ProblemDetails { Status = a.StatusCode, Title = a.Title, Detail = a.Message },
             BadHttpRequestException { InnerException: JsonException json } => MalformedJson(json),
-            BadHttpRequestException bad => new ProblemDetails
-            {
-                Status = bad.StatusCode,
-                Title = bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "Payload Too Large" : "Bad Request",
-                Detail = bad.Message,
-            },
+            BadHttpRequestException bad => BindingErrors.Describe(bad),
             // PostgreSQL refuses NUL in text; validators catch control characters first, this is the backstop.
             Npgsql.PostgresException { SqlState: "22021" or "22P05" } => new ProblemDetails
             {
                 Status = StatusCodes.Status400BadRequest, Title = "Invalid request",
                 Detail = "A text field contains a character that cannot be stored (such as NUL).",
             },
+            _ when DatabaseOutage.Matches(exception) => DatabaseUnavailable(context, exception),
             OperationCanceledException when context.RequestAborted.IsCancellationRequested => null,
             _ => null,
         };
@@ -69,6 +66,17 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHo
         {
             HttpContext = context, ProblemDetails = problem, Exception = exception,
         });
+    }
+
+    private ProblemDetails DatabaseUnavailable(HttpContext context, Exception exception)
+    {
+        outage.Report(exception);
+        context.Response.Headers.RetryAfter = ((int)DatabaseOutage.RetryAfter.TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return new ProblemDetails
+        {
+            Status = StatusCodes.Status503ServiceUnavailable, Title = "Database unavailable",
+            Detail = "The database is unavailable; try again shortly.",
+        };
     }
 
     public const string TokenChallenge = "Bearer, Basic realm=\"MlOps\"";
