@@ -65,7 +65,10 @@ public sealed class ImageBuildListener(NpgsqlDataSource dataSource, ImageBuildCo
             }
             catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
             {
-                logger.LogWarning(e, "Listening for run status changes failed; retrying");
+                // Losing the connection means the database went away, which the server already
+                // reports once (DatabaseOutage); the sweep after reconnecting catches up, so this
+                // is not a warning of its own.
+                logger.LogDebug(e, "Listening for run status changes failed; retrying");
                 await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
             }
         }
