@@ -35,13 +35,16 @@ public sealed record Job(
     public int Retry { get; init; } = 2;
 }
 
-public sealed record OperationIdentity(string Owner, string Name, string Version, string CommitSha);
+/// <param name="ImageDigest">The image's digest when the catalog knows it (a built image's id); a runner may check the image it runs against it.</param>
+public sealed record OperationIdentity(string Owner, string Name, string Version, string CommitSha, string? ImageDigest = null);
 
 public static class InputKinds
 {
     public const string Repository = "repository";
     public const string Project = "project";
     public const string Step = "step";
+    /// <summary>An artifact of a job of an earlier run: <see cref="JobInput.Run"/>, <see cref="JobInput.Step"/> (the job name), <see cref="JobInput.Output"/>.</summary>
+    public const string Run = "run";
 }
 
 /// <summary>What to place at <see cref="StagePath"/> before the job starts.</summary>
@@ -54,7 +57,8 @@ public sealed record JobInput(
     string? Step,
     string? Output,
     string StagePath,
-    string ContentId);
+    string ContentId,
+    long? Run = null);
 
 /// <summary>What to collect from <see cref="Path"/> when the job succeeds.</summary>
 public sealed record JobOutput(string Name, string Type, string Path);

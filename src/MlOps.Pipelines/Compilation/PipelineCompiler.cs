@@ -60,6 +60,7 @@ public static class PipelineCompiler
             argv = command.Render(
                 inputs.ToDictionary(i => i.Name, i => i.StagePath), outputs.ToDictionary(o => o.Name, o => o.Path), parameters);
             key.Add("operation", $"{op.Owner}/{op.Name}").Add("version", op.Version).Add("commit", op.CommitSha).Add("image", image);
+            if (op.ImageDigest is { } digest) key.Add("image_digest", digest);
         }
         else
         {
@@ -86,7 +87,7 @@ public static class PipelineCompiler
         var cacheable = def.Cache && step.Dependencies.All(d => upstream[d].Cacheable);
         return new Job(
             def.Name, step.Stage, image,
-            step.Operation is { } o2 ? new OperationIdentity(o2.Owner, o2.Name, o2.Version, o2.CommitSha) : null,
+            step.Operation is { } o2 ? new OperationIdentity(o2.Owner, o2.Name, o2.Version, o2.CommitSha, o2.ImageDigest) : null,
             Checkout: step.Operation is null,
             argv, env, def.Secrets.Union(pipeline.Definition.Secrets).Order(StringComparer.Ordinal).ToList(),
             inputs, outputs,
@@ -121,6 +122,9 @@ public static class PipelineCompiler
             context.ContentIds?.Invoke(new ContentLocation(context.Project, context.CommitSha, r.Path)) ?? $"{r.Path}@{context.CommitSha}"),
         ProjectInput p => new JobInput(name, InputKinds.Project, p.Project, p.Ref, p.Path, null, null, $".mlops/inputs/{step}/{name}",
             context.ContentIds?.Invoke(new ContentLocation(p.Project, p.Ref, p.Path)) ?? $"{p.Project}@{p.Ref}:{p.Path}"),
+        // An artifact of a finished job never changes, so its address is a stable content id.
+        RunOutputInput ro => new JobInput(name, InputKinds.Run, null, null, null, ro.Job, ro.Output, $".mlops/inputs/{step}/{name}",
+            $"run:{ro.Run}/{ro.Job}/{ro.Output}", ro.Run),
         StepOutputInput s => new JobInput(name, InputKinds.Step, null, null, null, s.Step, s.Output,
             upstream[s.Step].Outputs.First(o => o.Name == s.Output).Path, "job:" + upstream[s.Step].CacheKey),
         _ => throw new ArgumentOutOfRangeException(nameof(source)),

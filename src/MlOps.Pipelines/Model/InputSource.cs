@@ -11,3 +11,10 @@ public sealed record ProjectInput(string Project, string Ref, string Path, int L
 
 /// <summary>An output of an earlier step: <c>${{ steps.x.outputs.y }}</c>.</summary>
 public sealed record StepOutputInput(string Step, string Output, int Line, int Column) : InputSource(Line, Column);
+
+/// <summary>
+/// An output of a job of an earlier run, e.g. a trained model: <c>{ run: 123, job: fit, output: model }</c>.
+/// The library cannot see runs; the server checks that the run is visible to whoever starts the new
+/// one and that the job succeeded with that output.
+/// </summary>
+public sealed record RunOutputInput(long Run, string Job, string Output, int Line, int Column) : InputSource(Line, Column);

@@ -18,6 +18,7 @@ internal static class InputParser
             return CheckPath(s, r, what) ? new RepositoryInput(Normalize(s.Value), node.Line, node.Column) : null;
         }
         if (r.Mapping(node, what) is not { } map) return null;
+        if (map.Get("run") is not null) return RunOutput(map, r, what);
         r.AllowKeys(map, what, ["project", "ref", "path"]);
         var path = ".";
         if (map.Get("path") is { } p)
@@ -43,6 +44,25 @@ internal static class InputParser
         }
         var gitRef = r.String(refNode, $"ref of {what}");
         return project is null || gitRef is null ? null : new ProjectInput(project, gitRef, path, node.Line, node.Column);
+    }
+
+    private static RunOutputInput? RunOutput(YMapping map, NodeReader r, string what)
+    {
+        r.AllowKeys(map, what, ["run", "job", "output"]);
+        var runNode = map.Get("run")!;
+        long run = 0;
+        if (runNode is not YScalar { IsPlain: true } rs || !long.TryParse(rs.Value, System.Globalization.NumberStyles.None,
+                System.Globalization.CultureInfo.InvariantCulture, out run) || run <= 0)
+            r.Errors.Add(runNode, $"run of {what} must be a run id (a positive integer), got {NodeReader.Describe(runNode)}");
+        string? job = null, output = null;
+        if (map.Get("job") is not { } jobNode) r.Errors.Add(map, $"{what} names a run but no job", "{ run: 123, job: fit, output: model }");
+        else if ((job = r.String(jobNode, $"job of {what}")) is not null && !Names.StepName().IsMatch(job))
+            r.Errors.Add(jobNode, $"job '{job}' of {what} is not a job name");
+        if (map.Get("output") is not { } outNode) r.Errors.Add(map, $"{what} names a run but no output", "{ run: 123, job: fit, output: model }");
+        else if ((output = r.String(outNode, $"output of {what}")) is not null && !Names.Identifier().IsMatch(output))
+            r.Errors.Add(outNode, $"output '{output}' of {what} is not an output name");
+        return run > 0 && job is not null && output is not null && Names.StepName().IsMatch(job) && Names.Identifier().IsMatch(output)
+            ? new RunOutputInput(run, job, output, map.Line, map.Column) : null;
     }
 
     /// <summary>A path inside the repository: relative, without '..', so a step can never read outside it.</summary>

@@ -15,6 +15,8 @@ internal static partial class OperationRefParser
     private static partial Regex CommitSha();
 
     public static bool IsExactVersion(string v) => SemVer().IsMatch(v) || CommitSha().IsMatch(v);
+    public static bool IsSemVer(string v) => SemVer().IsMatch(v);
+    public static bool IsCommitSha(string v) => CommitSha().IsMatch(v);
 
     /// <summary>Parses <c>owner/name@version</c>; on failure returns the message and hint to report.</summary>
     public static (OperationRef? Ref, string? Error, string? Hint) Parse(string text)

@@ -124,8 +124,15 @@ public static class PipelineValidator
     private static ResolvedOperation? Lookup(StepDefinition step, OperationRef u, IReadOnlyDictionary<OperationRef, OperationLookup> operations, ErrorSink errors)
     {
         var lookup = operations.GetValueOrDefault(u) ?? OperationLookup.UnknownOperation;
-        if (lookup.Operation is not null) return lookup.Operation;
-        if (lookup.KnownVersions.Count == 0)
+        if (lookup.Operation is { } op)
+        {
+            if (op.Deprecation is { } why)
+                errors.Warn(step.UsesLine, step.UsesColumn, $"operation {op.Id} is deprecated: {why}", "pin a newer version");
+            return op;
+        }
+        if (lookup.Refusal is { } refusal)
+            errors.Add(step.UsesLine, step.UsesColumn, refusal, lookup.RefusalHint);
+        else if (lookup.KnownVersions.Count == 0)
             errors.Add(step.UsesLine, step.UsesColumn, $"unknown operation '{u.Owner}/{u.Name}'", "check the name in the operation catalog");
         else
             errors.Add(step.UsesLine, step.UsesColumn, $"operation '{u.Owner}/{u.Name}' has no version '{u.Version}'",

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using MlOps.Pipelines.Resolution;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using MlOps.Server.Infrastructure.Pipelines;
 using MlOps.Server.Infrastructure.Http;
 
 namespace MlOps.Server.Features.Lint;
@@ -17,9 +18,9 @@ public static class LintEndpoints
 
     public static IServiceCollection AddLint(this IServiceCollection services)
     {
-        // Until the catalog exists no operation is published, so `uses:` reports every operation
-        // as unknown; the catalog registers its own resolver in place of this one.
-        services.AddSingleton<IOperationResolver>(InMemoryOperationResolver.Empty);
+        // Without the catalog every operation is unknown; AddCatalog registers the real factory,
+        // which resolves per caller (TryAdd: whichever order Program lists them in).
+        services.TryAddSingleton<IOperationResolverFactory, EmptyOperationResolverFactory>();
         services.AddSingleton<LintHandler>();
         return services;
     }

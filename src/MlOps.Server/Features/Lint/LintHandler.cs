@@ -1,14 +1,14 @@
 using MlOps.Pipelines;
 using MlOps.Pipelines.Compilation;
-using MlOps.Pipelines.Resolution;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Infrastructure.Auth;
 using MlOps.Server.Infrastructure.Http;
+using MlOps.Server.Infrastructure.Pipelines;
 
 namespace MlOps.Server.Features.Lint;
 
 /// <summary>Like GitLab's CI lint: validates a posted definition and shows what it compiles to.</summary>
-public sealed class LintHandler(AccessGate gate, IOperationResolver operations)
+public sealed class LintHandler(AccessGate gate, IOperationResolverFactory operations)
 {
     public async Task<LintResponse> LintAsync(Caller caller, LintRequest request, CancellationToken cancellationToken)
     {
@@ -48,10 +48,11 @@ public sealed class LintHandler(AccessGate gate, IOperationResolver operations)
             context = context with { Project = project.FullPath, Client = project.ClientPath };
         }
 
-        var result = await PipelineLinter.LintAsync(request.Content!, kind!.Value, target!.Value, context, operations, cancellationToken);
+        var result = await PipelineLinter.LintAsync(request.Content!, kind!.Value, target!.Value, context, operations.For(caller), cancellationToken);
         return new LintResponse(
             result.Valid,
             result.Errors.Select(e => new LintErrorResponse(e.File, e.Line, e.Column, e.Message, e.Hint)).ToList(),
+            result.Warnings.Select(e => new LintErrorResponse(e.File, e.Line, e.Column, e.Message, e.Hint)).ToList(),
             result.Valid && kind == LintFileKind.Pipeline && target == LintTarget.Jobs ? result.Jobs : null,
             result.GitLabCi,
             result.Operation);

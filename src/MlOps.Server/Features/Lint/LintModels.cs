@@ -11,5 +11,6 @@ public sealed record LintRequest([property: System.ComponentModel.DataAnnotation
 
 public sealed record LintErrorResponse(string File, int Line, int Column, string Message, string? Hint);
 
-public sealed record LintResponse(bool Valid, IReadOnlyList<LintErrorResponse> Errors, IReadOnlyList<JobGraph>? Jobs,
+/// <param name="Warnings">Allowed but worth changing (a deprecated operation version), same shape as errors; never make the file invalid.</param>
+public sealed record LintResponse(bool Valid, IReadOnlyList<LintErrorResponse> Errors, IReadOnlyList<LintErrorResponse> Warnings, IReadOnlyList<JobGraph>? Jobs,
     string? GitlabCi, OperationManifest? Operation);

@@ -1,3 +1,5 @@
+using MlOps.Server.Infrastructure.Pipelines;
+using MlOps.Server.Infrastructure.Auth;
 using System.Text.Json;
 using MlOps.Pipelines.Compilation;
 using MlOps.Pipelines.Diagnostics;
@@ -24,7 +26,7 @@ public sealed record PlannedRun(
 /// trigger matches, validate and compile each with the content ids of its inputs. A broken file
 /// is one failed run that belongs to no pipeline; a broken pipeline is a failed run of that pipeline.
 /// </summary>
-public sealed class RunPlanner(IOperationResolver operations, ExternalInputs externalInputs)
+public sealed class RunPlanner(IOperationResolverFactory operations, ExternalInputs externalInputs)
 {
     public async Task<(PipelineFile? File, IReadOnlyList<LintError> Errors)> ParseAsync(string content, CancellationToken cancellationToken)
     {
@@ -33,7 +35,7 @@ public sealed class RunPlanner(IOperationResolver operations, ExternalInputs ext
         if (errors.HasErrors && file is not null)
         {
             // Report what the validator finds too, so the failed run lists every problem at once.
-            PipelineValidator.Validate(file, await PipelineValidator.ResolveAllAsync(file, operations, cancellationToken),
+            PipelineValidator.Validate(file, await PipelineValidator.ResolveAllAsync(file, operations.For(null), cancellationToken),
                 CompileContext.Default, errors);
         }
         return (errors.HasErrors ? null : file, errors.Sorted());
@@ -61,7 +63,10 @@ public sealed class RunPlanner(IOperationResolver operations, ExternalInputs ext
                 : external.ContentIds.GetValueOrDefault(ExternalInputs.Key(location.Project, location.Ref, location.Path)),
         };
         var errors = new ErrorSink(CommitReader.DefinitionFile);
-        var validated = PipelineValidator.Validate(file, await PipelineValidator.ResolveAllAsync(file, operations, cancellationToken),
+        // `uses:` resolves as the user who triggered the run sees the catalog (scheduled runs, with no
+        // user, see public operations only).
+        var resolver = operations.For(userId is { } id ? new Caller(id, "", false, new HashSet<string> { Scopes.Api }, 0) : null);
+        var validated = PipelineValidator.Validate(file, await PipelineValidator.ResolveAllAsync(file, resolver, cancellationToken),
             context, errors);
         var concurrency = ConcurrencySpec.For(pipeline, gitRef);
         if (errors.HasErrors || validated.Count != 1)

@@ -8,6 +8,9 @@ public abstract class ApiException(string title, string detail) : Exception(deta
 {
     public string Title { get; } = title;
     public abstract int StatusCode { get; }
+
+    /// <summary>Extra members of the problem document (e.g. a definition's errors with line and column).</summary>
+    public Dictionary<string, object?> Extensions { get; } = new(StringComparer.Ordinal);
 }
 
 public sealed class NotFoundException(string detail) : ApiException("Not Found", detail)

@@ -53,6 +53,10 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, IHo
             };
         }
 
+        foreach (var (key, value) in (exception as ApiException)?.Extensions ?? [])
+        {
+            problem.Extensions[key] = value;
+        }
         context.Response.StatusCode = problem.Status ?? StatusCodes.Status500InternalServerError;
         if (context.Response.StatusCode == StatusCodes.Status401Unauthorized)
         {
