@@ -13,6 +13,7 @@ namespace MlOps.Runner.Logs;
 /// </summary>
 public sealed class LogUploader : IAsyncDisposable
 {
+    private byte[]? unsent;
     private static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(150);
     private const int MaxChunk = 256 * 1024;
     private readonly JobChannel channel;
@@ -93,9 +94,13 @@ public sealed class LogUploader : IAsyncDisposable
 
     private async Task FlushAsync(bool final, CancellationToken cancellationToken)
     {
-        while (TakeChunk(final) is { } text)
+        // A chunk whose append was interrupted (the flush loop is stopped mid-request when the job
+        // ends) is sent again at the same offset before anything else: the server either has it
+        // (and answers with the length that already includes it) or appends it now, so nothing is
+        // lost and nothing doubles.
+        while (NextChunk(final) is { } bytes)
         {
-            var bytes = Encoding.UTF8.GetBytes(masker.Mask(text));
+            unsent = bytes;
             for (var attempt = 1; ; attempt++)
             {
                 try
@@ -109,6 +114,7 @@ public sealed class LogUploader : IAsyncDisposable
                         continue;
                     }
                     Interlocked.Exchange(ref offset, size);
+                    unsent = null;
                     break;
                 }
                 catch (Exception e) when (e is HttpRequestException or TaskCanceledException or CoordinatorException
@@ -120,6 +126,9 @@ public sealed class LogUploader : IAsyncDisposable
             }
         }
     }
+
+    private byte[]? NextChunk(bool final) =>
+        unsent ?? (TakeChunk(final) is { } text ? Encoding.UTF8.GetBytes(masker.Mask(text)) : null);
 
     // Whole lines only, unless the job has written a long line or nothing else for a second.
     private string? TakeChunk(bool final)
