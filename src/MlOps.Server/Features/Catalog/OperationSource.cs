@@ -1,11 +1,11 @@
-using MlOps.Server.Features.Repositories;
+using LibGit2Sharp;
 using MlOps.Server.AccessControl;
 using MlOps.Server.Git;
 
 namespace MlOps.Server.Features.Catalog;
 
 /// <summary>Reads an operation's repository (read-only) through its Git backend's local copy.</summary>
-public sealed class OperationSource(GitBackends backends, RepositoryBrowser browser)
+public sealed class OperationSource(GitBackends backends)
 {
     public const string ManifestFile = "operation.yml";
     public const string ReadmeFile = "README.md";
@@ -21,7 +21,7 @@ public sealed class OperationSource(GitBackends backends, RepositoryBrowser brow
         {
             return null;
         }
-        return (await browser.CommitAsync(path, gitRef))?.Id;
+        return await Task.Run(() => Read(path, repo => repo.Lookup<Commit>(gitRef)?.Sha), cancellationToken);
     }
 
     public Task<string?> ManifestTextAsync(ProjectAccess project, string commitSha, CancellationToken cancellationToken) =>
@@ -34,7 +34,7 @@ public sealed class OperationSource(GitBackends backends, RepositoryBrowser brow
             return false;
         }
         var path = backends.For(project.GitBackend).LocalPath(project.ProjectId);
-        return (await browser.FileAsync(path, commitSha, file, resolveLfs: false)).Found;
+        return await Task.Run(() => Read(path, repo => repo.Lookup<Commit>(commitSha)?[file]?.Target is Blob), cancellationToken);
     }
 
     /// <summary>A small text file at a commit; null when missing or too large to be a definition or readme.</summary>
@@ -45,7 +45,16 @@ public sealed class OperationSource(GitBackends backends, RepositoryBrowser brow
         {
             return null;
         }
-        var (found, _, content, _) = await browser.FileAsync(path, commitSha, file, resolveLfs: false);
-        return found && content is not null ? System.Text.Encoding.UTF8.GetString(content) : null;
+        return await Task.Run(() => Read(path, repo =>
+            repo.Lookup<Commit>(commitSha)?[file]?.Target is Blob { Size: <= MaxTextBytes } blob ? blob.GetContentText() : null), cancellationToken);
+    }
+
+    private const long MaxTextBytes = 1024 * 1024;
+
+    // Read-only and short-lived: a repository handle per read, as pushes may repack underneath.
+    private static T? Read<T>(string path, Func<Repository, T?> read)
+    {
+        using var repo = new Repository(path);
+        return read(repo);
     }
 }
