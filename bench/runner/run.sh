@@ -35,7 +35,7 @@ port=$(free_port); url=http://127.0.0.1:$port
 export MLOPS_ADMIN_TOKEN=bench-admin-token-0123456789abcdef MLOPS_RUNNER_REGISTRATION_TOKEN=bench-registration-token
 MLOPS_DATABASE_URL="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres;Maximum Pool Size=100" \
 MLOPS_DATA_DIR=$work/data Hangfire__ServerEnabled=false Logging__LogLevel__Default=Warning \
-  dotnet src/MlOps.Server/bin/Release/net10.0/MlOps.Server.dll --urls "$url" --contentRoot src/MlOps.Server/bin/Release/net10.0 >"$work/server.log" 2>&1 &
+  dotnet src/MlOps.Server/bin/Release/net10.0/MlOps.Server.dll --urls "$url" --contentRoot "$PWD/src/MlOps.Server/bin/Release/net10.0" >"$work/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do curl -fsS "$url/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
 H="Authorization: Bearer $MLOPS_ADMIN_TOKEN"
@@ -82,7 +82,7 @@ bare_process=$(for _ in $(seq 1 "$N"); do t0=$(now_ms); /bin/sh -c 'echo hi' >/d
 latency=$(psql -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - queued_at) * 1000)::numeric(10,1)
                    FROM jobs WHERE status = 'success'")
 echo "docker: one-step job end to end median ${ours_docker} ms, bare docker run ${bare_docker} ms, ratio $(awk "BEGIN {printf \"%.2f\", $ours_docker/$bare_docker}")x (target <= 1.2x)"
-echo "process: one-step job end to end median ${ours_process} ms, bare process ${bare_process} ms, +$(( ours_process - bare_process )) ms (target <= +50 ms)"
+echo "process: one-step job end to end median ${ours_process} ms, bare process ${bare_process} ms, +$(awk "BEGIN {printf \"%.1f\", $ours_process-$bare_process}") ms (target <= +50 ms)"
 echo "pending -> started on an idle runner: p50 ${latency} ms (target <= 50 ms)"
 
 # Claims per second: 32 pollers (each a registered runner) over 3,000 pending jobs.
