@@ -66,9 +66,8 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
     private async Task<ProjectAccess?> FindAsync(string sql, object parameters, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var row = await connection.QuerySingleOrDefaultAsync<ProjectRowWithLevel>(new CommandDefinition(sql, parameters,
+        return await connection.QuerySingleOrDefaultAsync<ProjectAccess>(new CommandDefinition(sql, parameters,
             cancellationToken: cancellationToken));
-        return row?.ToAccess();
     }
 
     private static AccessDecision<ProjectAccess> Decide(Caller? caller, ProjectAccess? project, ProjectAction action)
@@ -85,19 +84,13 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
             // A job token reads its own project, and the projects its inputs name as far as the user who
             // started the run may; every other project looks absent to it and it may never write.
             (seen, level) = project.ProjectId == job.ProjectId ? (true, (AccessLevel)Math.Max((int)level, (int)AccessLevel.Reporter))
-                : (seen && job.InputProjects.Contains($"{project.NamespaceFullPath}/{project.Path}"), level);
+                : (seen && job.InputProjects.Contains(project.FullPath), level);
             if (action != ProjectAction.Read)
             {
                 level = AccessLevel.None;
             }
         }
-        var allowed = new ProjectAccess
-        {
-            ProjectId = project.ProjectId, Path = project.Path, NamespaceId = project.NamespaceId,
-            NamespaceFullPath = project.NamespaceFullPath, NamespaceKind = project.NamespaceKind, ClientId = project.ClientId,
-            ClientPath = project.ClientPath, Visibility = project.Visibility, DefaultBranch = project.DefaultBranch,
-            GitBackend = project.GitBackend, Level = level,
-        };
+        var allowed = project with { Level = level };
         var verdict = !seen ? AccessVerdict.LooksAbsent : level >= needed ? AccessVerdict.Allowed : AccessVerdict.Forbidden;
         return new AccessDecision<ProjectAccess>(verdict, verdict == AccessVerdict.LooksAbsent ? null : allowed, level, needed);
     }
@@ -127,27 +120,5 @@ public sealed partial class AccessGate(NpgsqlDataSource dataSource)
                 ? new UnauthorizedException($"Authentication is required to {what}.")
                 : new ForbiddenException($"You need the {needed.ToRole()} role or higher to {what}.");
         }
-    }
-
-    private sealed class ProjectRowWithLevel
-    {
-        public long ProjectId { get; init; }
-        public string Path { get; init; } = "";
-        public long NamespaceId { get; init; }
-        public string NamespaceFullPath { get; init; } = "";
-        public string NamespaceKind { get; init; } = "";
-        public long ClientId { get; init; }
-        public string ClientPath { get; init; } = "";
-        public string Visibility { get; init; } = "";
-        public string DefaultBranch { get; init; } = "";
-        public string GitBackend { get; init; } = "";
-        public int Level { get; init; }
-
-        public ProjectAccess ToAccess() => new()
-        {
-            ProjectId = ProjectId, Path = Path, NamespaceId = NamespaceId, NamespaceFullPath = NamespaceFullPath,
-            NamespaceKind = NamespaceKind, ClientId = ClientId, ClientPath = ClientPath, Visibility = Visibility,
-            DefaultBranch = DefaultBranch, GitBackend = GitBackend, Level = (AccessLevel)Level,
-        };
     }
 }

@@ -6,7 +6,7 @@ namespace MlOps.Server.AccessControl;
 /// A project the gate let the caller act on, with what every feature needs to go on: ids, paths,
 /// the client that is billed (the top-level namespace) and the caller's effective level.
 /// </summary>
-public sealed class ProjectAccess
+public sealed record ProjectAccess
 {
     public long ProjectId { get; init; }
     public string Path { get; init; } = "";
