@@ -14,8 +14,11 @@ public sealed record ExecutionRequest(
     long MemoryBytes,
     bool Network);
 
-/// <summary>How the command ended: its exit code, or null when it was stopped (timeout, cancel) or could not start.</summary>
-public sealed record ExecutionResult(int? ExitCode, string? Error = null);
+/// <summary>
+/// How the command ended: its exit code, or null when it was stopped (timeout, cancel) or could not start.
+/// An image build that succeeded carries the built image's id.
+/// </summary>
+public sealed record ExecutionResult(int? ExitCode, string? Error = null, string? ImageDigest = null);
 
 /// <summary>
 /// A backend that runs jobs (Docker, plain processes). It streams output to <paramref name="output"/>

@@ -16,7 +16,7 @@ namespace MlOps.Runner.Jobs;
 /// that does not finish within the grace period is stopped and handed back.
 /// </summary>
 public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSampler gpus, IOptions<RunnerSettings> settings,
-    TimeProvider clock, ILogger<JobRunner> logger)
+    TimeProvider clock, ILogger<JobRunner> logger, IImageBuilder? images = null)
 {
     private enum StopReason { None, Timeout, Canceled, Lost, Shutdown }
 
@@ -62,7 +62,9 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
             // GPU sampling ends with the command, not with the job's stop token (which only fires on timeout or cancel).
             using var gpuSampling = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
             var sampling = gpus.SampleAsync(job.GpuUuids, usage, gpuSampling.Token);
-            result = await executor.RunAsync(request, log.WriteAsync, usage, stop.Token);
+            result = job.Spec.ImageBuild is not { } build ? await executor.RunAsync(request, log.WriteAsync, usage, stop.Token)
+                : images is null ? new ExecutionResult(null, $"This runner's {executor.Name} executor cannot build images; an image build needs the Docker executor.")
+                : await images.BuildAsync(new ImageBuildRequest(job.Id, directory, build, request.Network), log.WriteAsync, stop.Token);
             await gpuSampling.CancelAsync();
             usage.End();
             await sampling;
@@ -121,7 +123,8 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
         }
         var update = reason == StopReason.Shutdown
             ? new JobUpdate(JobStates.HandedBack, Usage: usage.Snapshot())
-            : new JobUpdate(failure is null ? JobStates.Success : JobStates.Failed, result?.ExitCode, failure, usage.Snapshot());
+            : new JobUpdate(failure is null ? JobStates.Success : JobStates.Failed, result?.ExitCode, failure, usage.Snapshot(),
+                failure is null ? result?.ImageDigest : null);
         for (var attempt = 1; attempt <= 10; attempt++)
         {
             try

@@ -71,6 +71,7 @@ public sealed class JobClaimRepository(NpgsqlDataSource dataSource)
               AND (@cpus = 0 OR j.cpus <= @cpus)
               AND (@memory = 0 OR j.memory_bytes <= @memory)
               AND (@allowNetwork OR COALESCE(j.spec ->> 'network', 'none') = 'none')
+              AND (@executor = 'docker' OR j.spec -> 'image_build' IS NULL)
               AND (j.gpus = 0 OR (SELECT count(*) FROM unnest(@freeNames) d WHERE gpu_model_matches(j.gpu_model, d)) >= j.gpus)
               AND job_quota_reason(j.client_id, j.gpus) IS NULL
             ORDER BY j.id
@@ -79,7 +80,7 @@ public sealed class JobClaimRepository(NpgsqlDataSource dataSource)
             """,
             new
             {
-                tags, cpus = capacity.Cpus, memory = capacity.MemoryBytes, allowNetwork = capacity.AllowNetwork,
+                tags, cpus = capacity.Cpus, memory = capacity.MemoryBytes, allowNetwork = capacity.AllowNetwork, executor = capacity.Executor,
                 freeNames = free.Select(g => g.Name).ToArray(),
             }, transaction, cancellationToken: cancellationToken));
         if (job.Id == 0)

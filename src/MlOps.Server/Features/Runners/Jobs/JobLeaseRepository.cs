@@ -39,7 +39,7 @@ public sealed class JobLeaseRepository(NpgsqlDataSource dataSource)
 
     /// <summary>Ends a running job; a failure after a cancel request is recorded as canceled.</summary>
     public async Task<FinishedJob?> FinishAsync(long jobId, bool success, int? exitCode, string? failureReason, JobUsageReport? usage,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, string? imageDigest = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
@@ -47,10 +47,11 @@ public sealed class JobLeaseRepository(NpgsqlDataSource dataSource)
             """
             UPDATE jobs SET status = CASE WHEN @success THEN 'success' WHEN cancel_requested THEN 'canceled' ELSE 'failed' END,
                             exit_code = @exitCode, failure_reason = CASE WHEN @success THEN NULL ELSE @failureReason END,
+                            image_digest = CASE WHEN @success THEN @imageDigest ELSE image_digest END,
                             finished_at = now(), updated_at = now(), token_hash = NULL, lease_expires_at = NULL, gpu_uuids = '{}'
             WHERE id = @jobId AND status = 'running'
             RETURNING run_id, attempt, status
-            """, new { jobId, success, exitCode, failureReason }, transaction, cancellationToken: cancellationToken));
+            """, new { jobId, success, exitCode, failureReason, imageDigest }, transaction, cancellationToken: cancellationToken));
         if (job.RunId == 0)
         {
             return null;
