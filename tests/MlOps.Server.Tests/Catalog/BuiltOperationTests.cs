@@ -226,4 +226,49 @@ public sealed class BuiltOperationTests(CatalogRunnerServer server) : IClassFixt
         Assert.All(cpu, l => Assert.Equal((project, "operation"), (l.GetProperty("project").GetString(), l.GetProperty("pipeline").GetString())));
         Assert.True(cpu.Sum(l => l.GetProperty("ledger_quantity").GetDecimal()) > 0.1m, statement.ToString()); // core-seconds of the busy loop
     }
+
+    [Fact]
+    public async Task Pipeline_UsesTheBuiltOperation_PushRunsItAndTheNextStepReadsItsOutput()
+    {
+        var tag = "t" + Guid.NewGuid().ToString("N")[..8];
+        await using var runner = new RunnerProcess(server.BaseAddress, tag, "docker");
+        var (owner, _) = await PublishAsync(Dockerfile());
+        Assert.Equal("ready", (await WaitForVersionAsync(owner)).GetProperty("status").GetString());
+        var pipeline = $$$"""
+            pipelines:
+              stamp:
+                on:
+                  push: { branches: [main] }
+                steps:
+                  stamp:
+                    uses: {{{owner}}}/stamp@1.0.0
+                    tags: [{{{tag}}}]
+                    inputs: { table: data/in.csv }
+                    params: { stamp: piped }
+                  show:
+                    image: {{{DockerImages.Busybox}}}
+                    tags: [{{{tag}}}]
+                    inputs: { table: "${{ steps.stamp.outputs.table }}" }
+                    run: cat "${{ inputs.table }}"
+            """;
+
+        var (project, _, _) = await server.ArrangeOperationAsync(git, new Dictionary<string, string>
+        {
+            ["data/in.csv"] = "a,b\n1,2\n", ["mlops.yml"] = pipeline,
+        });
+
+        using var developer = server.As(server.Tokens[GitServer.Developer]);
+        var run = await WaitAsync(async () =>
+        {
+            var runs = await MlOpsServer.Ensure(await developer.GetAsync(GitServer.Api(project) + "/runs"));
+            var first = runs.GetProperty("items").EnumerateArray().FirstOrDefault();
+            if (first.ValueKind != JsonValueKind.Object) return null;
+            var r = await MlOpsServer.Ensure(await developer.GetAsync($"/api/v1/runs/{first.GetProperty("id").GetInt64()}"));
+            return r.GetProperty("status").GetString() is "success" or "failed" or "canceled" or "skipped" ? r : null;
+        });
+        var jobs = run.GetProperty("jobs").EnumerateArray().ToDictionary(j => j.GetProperty("name").GetString()!, j => j.GetProperty("id").GetInt64());
+        var log = await developer.GetStringAsync($"/api/v1/jobs/{jobs["show"]}/log");
+        Assert.True(run.GetProperty("status").GetString() == "success", run + log + runner.Output);
+        Assert.Contains("a,b\n1,2\npiped\n", log);
+    }
 }
