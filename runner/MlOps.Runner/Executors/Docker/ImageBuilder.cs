@@ -20,12 +20,13 @@ public sealed class ImageBuilder(IDockerClient docker, IOptions<RunnerSettings> 
         ValueTask Say(string line) => output(Encoding.UTF8.GetBytes($"\u001b[1m$ {line}\u001b[0m\n"));
         var spec = request.Spec;
         var context = Inside(request.Workspace, spec.Context);
-        var dockerfile = context is null ? null : Inside(context, Path.GetRelativePath(context, Path.Combine(request.Workspace, spec.Dockerfile)));
         if (context is null || !Directory.Exists(context))
         {
             return new ExecutionResult(null, $"The build context '{spec.Context}' is not a directory of the repository.");
         }
-        if (dockerfile is null || !File.Exists(dockerfile))
+        // The engine reads the Dockerfile from the archive, so it must be inside the context.
+        var dockerfile = Inside(request.Workspace, spec.Dockerfile);
+        if (dockerfile is null || !File.Exists(dockerfile) || !IsUnder(context, dockerfile))
         {
             return new ExecutionResult(null, $"The Dockerfile '{spec.Dockerfile}' is not a file inside the build context '{spec.Context}'.");
         }
@@ -140,9 +141,14 @@ public sealed class ImageBuilder(IDockerClient docker, IOptions<RunnerSettings> 
     // The spec's paths come from the server, which checked them at publishing; still, nothing outside the workspace is read.
     private static string? Inside(string root, string relative)
     {
+        var full = Path.GetFullPath(Path.Combine(Path.GetFullPath(root), relative));
+        return IsUnder(root, full) ? full : null;
+    }
+
+    private static bool IsUnder(string root, string fullPath)
+    {
         var rootFull = Path.GetFullPath(root);
-        var full = Path.GetFullPath(Path.Combine(rootFull, relative));
-        return full == rootFull || full.StartsWith(rootFull.TrimEnd('/') + "/", StringComparison.Ordinal) ? full : null;
+        return fullPath == rootFull || fullPath.StartsWith(rootFull.TrimEnd('/') + "/", StringComparison.Ordinal);
     }
 
     private sealed class ChannelProgress(ChannelWriter<JSONMessage> writer) : IProgress<JSONMessage>
