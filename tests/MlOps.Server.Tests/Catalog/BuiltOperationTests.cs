@@ -153,6 +153,23 @@ public sealed class BuiltOperationTests(CatalogRunnerServer server) : IClassFixt
     }
 
     [Fact]
+    public async Task BuildCanceled_BuildStops_VersionFailedAsCanceled()
+    {
+        await using var runner = new RunnerProcess(server.BaseAddress, "t" + Guid.NewGuid().ToString("N")[..8], "docker");
+        var (owner, published) = await PublishAsync(Dockerfile("RUN echo build-started && sleep 300"));
+        var jobId = published.GetProperty("build").GetProperty("job_id").GetInt64();
+        using var admin = server.Admin();
+        await WaitAsync(async () => (await admin.GetStringAsync($"/api/v1/jobs/{jobId}/log")).Contains("build-started") ? default(JsonElement) : null);
+
+        await server.ExecuteAsync("UPDATE jobs SET cancel_requested = true WHERE id = @jobId", new { jobId });
+        var version = await WaitForVersionAsync(owner);
+
+        Assert.Equal("canceled", await server.QueryAsync<string>("SELECT status FROM jobs WHERE id = @jobId", new { jobId }));
+        Assert.Equal("failed", version.GetProperty("status").GetString());
+        Assert.Equal("the image build was canceled", version.GetProperty("build").GetProperty("failure").GetString());
+    }
+
+    [Fact]
     public async Task ImageBuildJob_OnlyRunnersWithTheDockerExecutorClaimIt()
     {
         var (_, published) = await PublishAsync(Dockerfile());
