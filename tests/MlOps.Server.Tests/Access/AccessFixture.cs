@@ -30,6 +30,8 @@ public enum Seed
     Runner = 64,
     /// <summary>A personal access token `{token}` of reporter-user.</summary>
     Token = 128,
+    /// <summary>The Git LFS object <see cref="AccessFixture.LfsContent"/> uploaded to the project.</summary>
+    LfsObject = 256,
 }
 
 /// <summary>
@@ -41,6 +43,10 @@ public class AccessFixture : MlOpsServer
 {
     public const string RegistrationToken = "matrix-registration-token";
     public const string OperationName = "matrix-op";
+    public const string LfsContent = "large file content\n";
+
+    public static readonly string LfsOid = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(
+        System.Text.Encoding.UTF8.GetBytes(LfsContent)));
 
     public const string Pipeline = """
         pipelines:
@@ -148,6 +154,10 @@ public class AccessFixture : MlOpsServer
         {
             var token = await Ensure(await admin.PostAsJsonAsync($"/api/v1/users/{UserOf(Role.Reporter)}/tokens", new { name = group, scopes = new[] { "api" } }));
             values["{token}"] = token.GetProperty("id").GetInt64().ToString();
+        }
+        if (seed.HasFlag(Seed.LfsObject))
+        {
+            await Ensure(await admin.PutAsync($"/{group}/p.git/info/lfs/objects/{LfsOid}", new StringContent(LfsContent)));
         }
         return new Scene(values, projectId);
     }

@@ -56,6 +56,15 @@ public sealed class SettingsAccessMatrixTests(AccessFixture fixture) : IClassFix
             Seed: Seed.Commit, Problem: false),
         ["POST lfs batch download"] = new("POST", "/{g}/p.git/info/lfs/objects/batch", LfsBatch("download"), GitReadPrivate, ReadPublic,
             Problem: false, ContentType: LfsJson, Headers: LfsAccept),
+        ["GET lfs object"] = new("GET", "/{g}/p.git/info/lfs/objects/" + AccessFixture.LfsOid, null, GitReadPrivate, ReadPublic,
+            Seed: Seed.LfsObject, Problem: false),
+        ["PUT lfs object"] = new("PUT", "/{g}/p.git/info/lfs/objects/" + AccessFixture.LfsOid, AccessFixture.LfsContent, GitPushPrivate,
+            GitPushPublic, Problem: false),
+        // A flush packet alone: the service starts and ends at once, so the status is the gate's answer.
+        ["POST git-upload-pack"] = new("POST", "/{g}/p.git/git-upload-pack", "0000", GitReadPrivate, ReadPublic, Seed: Seed.Commit,
+            Problem: false, ContentType: "application/x-git-upload-pack-request"),
+        ["POST git-receive-pack"] = new("POST", "/{g}/p.git/git-receive-pack", "0000", GitPushPrivate, GitPushPublic, Seed: Seed.Commit,
+            Problem: false, ContentType: "application/x-git-receive-pack-request"),
         ["POST lfs batch upload"] = new("POST", "/{g}/p.git/info/lfs/objects/batch", LfsBatch("upload"), GitPushPrivate, GitPushPublic,
             Problem: false, ContentType: LfsJson, Headers: LfsAccept),
     };
