@@ -36,12 +36,14 @@ public sealed class RunnerProtocolAccessMatrixTests(AccessFixture fixture) : ICl
         ["POST job metrics"] = new("POST", "/api/v1/runner/jobs/{job}/metrics", new { metrics = new[] { new { name = "loss", value = 0.1 } } },
             [401, 401, 401, 200, 403]),
         // The users' REST API refuses job tokens outright, whatever they name (so nothing is told apart);
-        // Git reads the job's own project only, and never pushes.
+        // Git and LFS read the job's own project only, and never push; they answer in their own formats.
         ["GET job"] = new("GET", "/api/v1/jobs/{job}", null, [404, 200, 401, 403, 403]),
         ["GET job log"] = new("GET", "/api/v1/jobs/{job}/log", null, [404, 200, 401, 403, 403]),
         ["POST cancel run"] = new("POST", "/api/v1/runs/{run}/cancel", null, [401, 200, 401, 403, 403]),
         ["GET project secrets"] = new("GET", "/api/v1/projects/{g}/p/secrets", null, [404, 200, 401, 403, 403]),
         ["GET git upload-pack refs"] = new("GET", "/{g}/p.git/info/refs?service=git-upload-pack", null, [401, 200, 401, 200, 404]),
+        ["POST lfs batch download"] = new("POST", "/{g}/p.git/info/lfs/objects/batch",
+            new { operation = "download", objects = new[] { new { oid = new string('a', 64), size = 1 } } }, [401, 200, 401, 200, 404]),
         ["GET git receive-pack refs"] = new("GET", "/{g}/p.git/info/refs?service=git-receive-pack", null, [401, 200, 401, 403, 404]),
     };
 
@@ -72,7 +74,7 @@ public sealed class RunnerProtocolAccessMatrixTests(AccessFixture fixture) : ICl
         var expected = @case.Statuses[(int)caller];
         Assert.True(expected == (int)response.StatusCode,
             $"{endpoint} as {caller}: expected {expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        if (expected >= 400 && !endpoint.Contains("git"))
+        if (expected >= 400 && @case.Url.StartsWith("/api", StringComparison.Ordinal))
         {
             Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
         }
