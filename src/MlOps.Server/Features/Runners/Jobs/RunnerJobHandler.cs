@@ -48,14 +48,13 @@ public sealed class RunnerJobHandler(JobClaimRepository claims, JobLeaseReposito
 
     private async Task<ClaimedJob?> TryClaimAsync(string runnerToken, RunnerCapacity capacity, string jobToken, CancellationToken cancellationToken)
     {
-        await using var connection = await claims.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var runner = await claims.RecordCapacityAsync(connection, transaction, runnerToken, capacity, cancellationToken)
-            ?? throw new ForbiddenException("Unknown runner token: register again.");
-        var job = runner.Paused ? null
-            : await claims.ClaimAsync(connection, transaction, runner.Id, capacity, jobToken, options.Value.LeaseSeconds, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return job;
+        var claim = await claims.ClaimAsync(runnerToken, capacity, jobToken, options.Value.LeaseSeconds, cancellationToken);
+        return claim.Outcome switch
+        {
+            "claimed" => claim,
+            "unknown_runner" => throw new ForbiddenException("Unknown runner token: register again."),
+            _ => null,
+        };
     }
 
     public async Task<JobUpdateResponse> UpdateAsync(long jobId, JobUpdate update, CancellationToken cancellationToken)
