@@ -23,6 +23,7 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
     public async Task RunAsync(JobPayload job, JobChannel channel, CancellationToken shutdown)
     {
         var usage = new UsageMeter(clock);
+        var phases = new JobPhases();
         var masker = new SecretMasker(job.Secrets.Values);
         var directory = Path.Combine(settings.Value.BuildsDir, $"job-{job.Id}-{job.Attempt}");
         var reason = StopReason.None;
@@ -48,7 +49,10 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
         string? failure = null;
         try
         {
-            await workspace.StageAsync(job, directory, channel, Say, stop.Token);
+            // The workspace is staged while the executor prepares (Docker creates the container, which
+            // needs only the folder to exist); the command starts once both are done.
+            Directory.CreateDirectory(directory);
+            var staged = StageAsync(job, directory, channel, Say, phases, stop.Token);
             var env = new Dictionary<string, string>(job.Spec.Env, StringComparer.Ordinal);
             foreach (var (name, value) in job.Secrets)
             {
@@ -56,13 +60,14 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
             }
             env["MLOPS_JOB_ID"] = job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var request = new ExecutionRequest(job.Id, job.Spec.Image, job.Spec.Argv, env, directory, job.GpuUuids, job.Spec.Cpus,
-                job.Spec.MemoryBytes, job.Spec.Network != "none");
+                job.Spec.MemoryBytes, job.Spec.Network != "none", phases) { Ready = staged };
             stop.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, job.Spec.TimeoutSeconds)));
             using var timeout = stop.Token.Register(() => { if (reason == StopReason.None) reason = StopReason.Timeout; });
             // GPU sampling ends with the command, not with the job's stop token (which only fires on timeout or cancel).
             using var gpuSampling = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
             var sampling = gpus.SampleAsync(job.GpuUuids, usage, gpuSampling.Token);
             result = await executor.RunAsync(request, log.WriteAsync, usage, stop.Token);
+            await staged;
             await gpuSampling.CancelAsync();
             usage.End();
             await sampling;
@@ -73,6 +78,7 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
                 {
                     failure = $"The job did not write its output(s): {string.Join(", ", missing)}.";
                 }
+                phases.Mark("artifacts");
             }
         }
         catch (StagingException e)
@@ -91,7 +97,6 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
             usage.End();
             await heartbeats.CancelAsync();
             await heartbeat;
-            workspace.Remove(directory);
         }
 
         failure ??= reason switch
@@ -107,8 +112,21 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
             await log.WriteLineAsync(masker.Mask(failure));
         }
         await log.DisposeAsync();
+        phases.Mark("log flushed");
         await SendMetricsAsync(channel, log);
         await ReportEndAsync(job, channel, reason, result, failure, usage);
+        phases.Mark("final status");
+        // After the end is reported: nobody waits for the folder to go.
+        workspace.Remove(directory);
+        logger.LogInformation("Job {JobId} phases: {Phases}", job.Id, phases);
+    }
+
+    private async Task StageAsync(JobPayload job, string directory, JobChannel channel, Func<string, ValueTask> say,
+        JobPhases phases, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        await workspace.StageAsync(job, directory, channel, say, cancellationToken);
+        phases.Mark("stage");
     }
 
     private async Task ReportEndAsync(JobPayload job, JobChannel channel, StopReason reason, ExecutionResult? result, string? failure,

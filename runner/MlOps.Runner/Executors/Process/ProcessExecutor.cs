@@ -51,6 +51,7 @@ public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<P
         }
 
         using var process = new System.Diagnostics.Process { StartInfo = start };
+        await request.Ready;
         try
         {
             process.Start();
@@ -59,6 +60,7 @@ public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<P
         {
             return new ExecutionResult(null, $"The process could not start: {e.Message}");
         }
+        request.Phases?.Mark("start");
         process.StandardInput.Close();
         var outputLock = new SemaphoreSlim(1, 1);
         var pumps = Task.WhenAll(
@@ -76,9 +78,11 @@ public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<P
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
         }
+        request.Phases?.Mark("wait");
         await sampling.CancelAsync();
         await sampler;
         await pumps;
+        request.Phases?.Mark("output");
         if (File.Exists(statFile))
         {
             if (ProcTree.CpuFromStatText(await File.ReadAllTextAsync(statFile, CancellationToken.None)) is { } cpu)
