@@ -47,6 +47,8 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
 
         ExecutionResult? result = null;
         string? failure = null;
+        // What `retry: when:` matches: a command that fails is the script's, not being able to run it is the runner's.
+        var failureKind = FailureKinds.Script;
         try
         {
             // The workspace is staged while the executor prepares (Docker creates the container, which
@@ -84,6 +86,7 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
         catch (StagingException e)
         {
             failure = "Preparing the workspace failed: " + e.Message;
+            failureKind = FailureKinds.RunnerSystem;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -99,6 +102,14 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
             await heartbeat;
         }
 
+        if (failure is null && reason == StopReason.Timeout)
+        {
+            failureKind = FailureKinds.StuckOrTimeout;
+        }
+        else if (failure is null && reason == StopReason.None && result?.Error is not null)
+        {
+            failureKind = FailureKinds.RunnerSystem;
+        }
         failure ??= reason switch
         {
             StopReason.Timeout => $"The job passed its timeout of {job.Spec.TimeoutSeconds} s and was stopped.",
@@ -114,7 +125,7 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
         await log.DisposeAsync();
         phases.Mark("log flushed");
         await SendMetricsAsync(channel, log);
-        await ReportEndAsync(job, channel, reason, result, failure, usage);
+        await ReportEndAsync(job, channel, reason, result, failure, failureKind, usage);
         phases.Mark("final status");
         // After the end is reported: nobody waits for the folder to go.
         workspace.Remove(directory);
@@ -130,7 +141,7 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
     }
 
     private async Task ReportEndAsync(JobPayload job, JobChannel channel, StopReason reason, ExecutionResult? result, string? failure,
-        UsageMeter usage)
+        string failureKind, UsageMeter usage)
     {
         if (reason == StopReason.Lost)
         {
@@ -139,7 +150,8 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
         }
         var update = reason == StopReason.Shutdown
             ? new JobUpdate(JobStates.HandedBack, Usage: usage.Snapshot())
-            : new JobUpdate(failure is null ? JobStates.Success : JobStates.Failed, result?.ExitCode, failure, usage.Snapshot());
+            : new JobUpdate(failure is null ? JobStates.Success : JobStates.Failed, result?.ExitCode, failure, usage.Snapshot(),
+                failure is null ? null : failureKind);
         for (var attempt = 1; attempt <= 10; attempt++)
         {
             try

@@ -62,8 +62,25 @@ public sealed record JobSpecOutput(string Name, string Type, string Path);
 /// <summary>An artifact of an earlier job (of this run, or the job a cached one reuses) to place at <see cref="StagePath"/>.</summary>
 public sealed record JobDependency(long ArtifactId, string Step, string Output, string Type, string Format, string StagePath, long SizeBytes, string Sha256);
 
-/// <summary>`PUT /api/v1/runner/jobs/{id}`: a heartbeat (`running`) or the end (`success`, `failed`, `handed_back`).</summary>
-public sealed record JobUpdate(string State, int? ExitCode = null, string? FailureReason = null, JobUsageReport? Usage = null);
+/// <summary>
+/// `PUT /api/v1/runner/jobs/{id}`: a heartbeat (`running`) or the end (`success`, `failed`, `handed_back`). A failure
+/// says its kind (<see cref="FailureKinds"/>), which `retry: when:` matches; none is taken as a script failure.
+/// </summary>
+public sealed record JobUpdate(string State, int? ExitCode = null, string? FailureReason = null, JobUsageReport? Usage = null,
+    string? FailureKind = null);
+
+/// <summary>Kinds of failure, named as GitLab's `retry: when:` names them.</summary>
+public static class FailureKinds
+{
+    /// <summary>The command exited non-zero, or did not write a declared output.</summary>
+    public const string Script = "script_failure";
+    /// <summary>The job passed its timeout.</summary>
+    public const string StuckOrTimeout = "stuck_or_timeout_failure";
+    /// <summary>The runner could not run it: staging, the image, the container.</summary>
+    public const string RunnerSystem = "runner_system_failure";
+
+    public static bool IsKnown(string? kind) => kind is Script or StuckOrTimeout or RunnerSystem;
+}
 
 /// <summary>What the server wants: `running` (carry on), `canceled` (stop now).</summary>
 public sealed record JobUpdateResponse(string Status);

@@ -67,8 +67,14 @@ public sealed class RunnerJobHandler(JobClaimRepository claims, JobLeaseReposito
                 return new JobUpdateResponse(canceled ? JobStates.Canceled : JobStates.Running);
             case JobStates.Success or JobStates.Failed:
                 var reason = update.FailureReason is { Length: > 1000 } long_ ? long_[..1000] : update.FailureReason;
+                if (update.FailureKind is not null && !FailureKinds.IsKnown(update.FailureKind))
+                {
+                    throw new ValidationException("failure_kind",
+                        $"failure_kind must be {FailureKinds.Script}, {FailureKinds.StuckOrTimeout} or {FailureKinds.RunnerSystem}.");
+                }
                 var finished = await leases.FinishAsync(jobId, update.State == JobStates.Success, update.ExitCode,
-                    reason ?? (update.State == JobStates.Failed ? "The job failed." : null), update.Usage, cancellationToken)
+                    reason ?? (update.State == JobStates.Failed ? "The job failed." : null), update.FailureKind ?? FailureKinds.Script,
+                    update.Usage, cancellationToken)
                     ?? throw Gone(jobId);
                 logger.LogInformation("Job {JobId} finished: {Status}", jobId, finished.Status);
                 return new JobUpdateResponse(finished.Status);
