@@ -102,33 +102,39 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
             await heartbeat;
         }
 
-        if (failure is null && reason == StopReason.Timeout)
+        try
         {
-            failureKind = FailureKinds.StuckOrTimeout;
+            if (failure is null && reason == StopReason.Timeout)
+            {
+                failureKind = FailureKinds.StuckOrTimeout;
+            }
+            else if (failure is null && reason == StopReason.None && result?.Error is not null)
+            {
+                failureKind = FailureKinds.RunnerSystem;
+            }
+            failure ??= reason switch
+            {
+                StopReason.Timeout => $"The job passed its timeout of {job.Spec.TimeoutSeconds} s and was stopped.",
+                StopReason.Canceled => "The job was canceled.",
+                _ when result?.Error is { } error => error,
+                _ when result?.ExitCode is { } code and not 0 => $"The command exited with code {code}.",
+                _ => null,
+            };
+            if (failure is not null)
+            {
+                await log.WriteLineAsync(masker.Mask(failure));
+            }
+            await log.DisposeAsync();
+            phases.Mark("log flushed");
+            await SendMetricsAsync(channel, log);
+            await ReportEndAsync(job, channel, reason, result, failure, failureKind, usage);
+            phases.Mark("final status");
         }
-        else if (failure is null && reason == StopReason.None && result?.Error is not null)
+        finally
         {
-            failureKind = FailureKinds.RunnerSystem;
+            // After the end is reported: nobody waits for the folder to go.
+            workspace.Remove(directory);
         }
-        failure ??= reason switch
-        {
-            StopReason.Timeout => $"The job passed its timeout of {job.Spec.TimeoutSeconds} s and was stopped.",
-            StopReason.Canceled => "The job was canceled.",
-            _ when result?.Error is { } error => error,
-            _ when result?.ExitCode is { } code and not 0 => $"The command exited with code {code}.",
-            _ => null,
-        };
-        if (failure is not null)
-        {
-            await log.WriteLineAsync(masker.Mask(failure));
-        }
-        await log.DisposeAsync();
-        phases.Mark("log flushed");
-        await SendMetricsAsync(channel, log);
-        await ReportEndAsync(job, channel, reason, result, failure, failureKind, usage);
-        phases.Mark("final status");
-        // After the end is reported: nobody waits for the folder to go.
-        workspace.Remove(directory);
         logger.LogInformation("Job {JobId} phases: {Phases}", job.Id, phases);
     }
 
