@@ -35,9 +35,9 @@ public sealed class RunnerKeysTests
         var result = await Fixtures.Lint(Head + "        retry:\n          max: 7\n          when: [script_failure, oom]\n          on: x\n");
 
         Assert.Equal([
-            "10:11: unknown key 'on' in retry of step 'fit'",
             "8:16: retry of step 'fit' must be a whole number from 0 to 5",
             "9:34: unknown retry reason 'oom' in step 'fit'",
+            "10:11: unknown key 'on' in retry of step 'fit'",
         ], result.Errors.Select(e => $"{e.Line}:{e.Column}: {e.Message}"));
     }
 
