@@ -71,11 +71,25 @@ public sealed record JobSpecOutput(string Name, string Type, string Path);
 public sealed record JobDependency(long ArtifactId, string Step, string Output, string Type, string Format, string StagePath, long SizeBytes, string Sha256);
 
 /// <summary>
-/// `PUT /api/v1/runner/jobs/{id}`: a heartbeat (`running`) or the end (`success`, `failed`, `handed_back`).
+/// `PUT /api/v1/runner/jobs/{id}`: a heartbeat (`running`) or the end (`success`, `failed`, `handed_back`). A failure
+/// says its kind (<see cref="FailureKinds"/>), which `retry: when:` matches; none is taken as a script failure.
 /// An image build's `success` carries the built image's id (`sha256:` and 64 hex) as <see cref="ImageDigest"/>.
 /// </summary>
 public sealed record JobUpdate(string State, int? ExitCode = null, string? FailureReason = null, JobUsageReport? Usage = null,
-    string? ImageDigest = null);
+    string? FailureKind = null, string? ImageDigest = null);
+
+/// <summary>Kinds of failure, named as GitLab's `retry: when:` names them.</summary>
+public static class FailureKinds
+{
+    /// <summary>The command exited non-zero, or did not write a declared output.</summary>
+    public const string Script = "script_failure";
+    /// <summary>The job passed its timeout.</summary>
+    public const string StuckOrTimeout = "stuck_or_timeout_failure";
+    /// <summary>The runner could not run it: staging, the image, the container.</summary>
+    public const string RunnerSystem = "runner_system_failure";
+
+    public static bool IsKnown(string? kind) => kind is Script or StuckOrTimeout or RunnerSystem;
+}
 
 /// <summary>What the server wants: `running` (carry on), `canceled` (stop now).</summary>
 public sealed record JobUpdateResponse(string Status);

@@ -46,6 +46,10 @@ public sealed class JobPayloadBuilder(NpgsqlDataSource dataSource, SecretVault s
     // job it reuses.
     private async Task<IReadOnlyList<JobDependency>> DependenciesAsync(ClaimedJob job, CancellationToken cancellationToken)
     {
+        if (!job.HasNeeds)
+        {
+            return [];
+        }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<JobDependency>(new CommandDefinition(
             """

@@ -48,14 +48,13 @@ public sealed class RunnerJobHandler(JobClaimRepository claims, JobLeaseReposito
 
     private async Task<ClaimedJob?> TryClaimAsync(string runnerToken, RunnerCapacity capacity, string jobToken, CancellationToken cancellationToken)
     {
-        await using var connection = await claims.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var runner = await claims.RecordCapacityAsync(connection, transaction, runnerToken, capacity, cancellationToken)
-            ?? throw new ForbiddenException("Unknown runner token: register again.");
-        var job = runner.Paused ? null
-            : await claims.ClaimAsync(connection, transaction, runner.Id, capacity, jobToken, options.Value.LeaseSeconds, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return job;
+        var claim = await claims.ClaimAsync(runnerToken, capacity, jobToken, options.Value.LeaseSeconds, cancellationToken);
+        return claim.Outcome switch
+        {
+            "claimed" => claim,
+            "unknown_runner" => throw new ForbiddenException("Unknown runner token: register again."),
+            _ => null,
+        };
     }
 
     public async Task<JobUpdateResponse> UpdateAsync(long jobId, JobUpdate update, CancellationToken cancellationToken)
@@ -72,9 +71,14 @@ public sealed class RunnerJobHandler(JobClaimRepository claims, JobLeaseReposito
                 {
                     throw new ValidationException("image_digest", "image_digest must be an image id: sha256: and 64 lower-case hex digits.");
                 }
+                if (update.FailureKind is not null && !FailureKinds.IsKnown(update.FailureKind))
+                {
+                    throw new ValidationException("failure_kind",
+                        $"failure_kind must be {FailureKinds.Script}, {FailureKinds.StuckOrTimeout} or {FailureKinds.RunnerSystem}.");
+                }
                 var finished = await leases.FinishAsync(jobId, update.State == JobStates.Success, update.ExitCode,
-                    reason ?? (update.State == JobStates.Failed ? "The job failed." : null), update.Usage, cancellationToken,
-                    update.ImageDigest)
+                    reason ?? (update.State == JobStates.Failed ? "The job failed." : null), update.FailureKind ?? FailureKinds.Script,
+                    update.Usage, cancellationToken, update.ImageDigest)
                     ?? throw Gone(jobId);
                 logger.LogInformation("Job {JobId} finished: {Status}", jobId, finished.Status);
                 return new JobUpdateResponse(finished.Status);
