@@ -22,6 +22,9 @@ public sealed record ExecutionRequest(
     /// executor cleans up and lets the exception through.
     /// </summary>
     public Task Ready { get; init; } = Task.CompletedTask;
+
+    /// <summary>The exact image id to run (a catalog-built operation), whatever <see cref="Image"/>'s tag points at now.</summary>
+    public string? ImageId { get; init; }
 }
 
 /// <summary>

@@ -62,7 +62,7 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
             }
             env["MLOPS_JOB_ID"] = job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var request = new ExecutionRequest(job.Id, job.Spec.Image, job.Spec.Argv, env, directory, job.GpuUuids, job.Spec.Cpus,
-                job.Spec.MemoryBytes, job.Spec.Network != "none", phases) { Ready = staged };
+                job.Spec.MemoryBytes, job.Spec.Network != "none", phases) { Ready = staged, ImageId = job.Spec.ImageId };
             stop.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, job.Spec.TimeoutSeconds)));
             using var timeout = stop.Token.Register(() => { if (reason == StopReason.None) reason = StopReason.Timeout; });
             // GPU sampling ends with the command, not with the job's stop token (which only fires on timeout or cancel).

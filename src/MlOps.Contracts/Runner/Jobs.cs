@@ -53,7 +53,12 @@ public sealed record JobSpec(
     int TimeoutSeconds,
     string Network,
     /// <summary>Set on an operation's image build: instead of running a command, build the checked-out repository into an image.</summary>
-    ImageBuildSpec? ImageBuild = null);
+    ImageBuildSpec? ImageBuild = null,
+    /// <summary>
+    /// The image id (`sha256:` and 64 hex) a catalog-built operation's step must run: the container is created from this
+    /// id, never from whatever <see cref="Image"/>'s tag points at now, so a re-tagged image is not run in its place.
+    /// </summary>
+    string? ImageId = null);
 
 /// <summary>
 /// `docker build -f <see cref="Dockerfile"/> -t <see cref="Target"/> --label k=v… <see cref="Context"/>` over the

@@ -245,6 +245,37 @@ public sealed class BuiltOperationTests(CatalogRunnerServer server) : IClassFixt
     }
 
     [Fact]
+    public async Task OneStepRun_TagMovedToAnotherImage_RunsTheBuiltImageById()
+    {
+        var tag = "t" + Guid.NewGuid().ToString("N")[..8];
+        await using var runner = new RunnerProcess(server.BaseAddress, tag, "docker");
+        var (owner, _) = await PublishAsync(Dockerfile());
+        var version = await WaitForVersionAsync(owner);
+        Assert.Equal("ready", version.GetProperty("status").GetString());
+        var built = version.GetProperty("image_digest").GetString()!;
+        images.Add(built);
+        // Someone points the version's tag at another image (plain busybox, without /op/stamp.sh).
+        await DockerImages.RunAsync("docker", ["tag", DockerImages.Busybox, version.GetProperty("image_reference").GetString()!], null);
+        var (project, _, _) = await server.ArrangeOperationAsync(git, new Dictionary<string, string> { ["data/in.csv"] = "x\n" });
+        using var developer = server.As(server.Tokens[GitServer.Developer]);
+
+        var started = await MlOpsServer.Ensure(await developer.PostAsJsonAsync($"/api/v1/operations/{owner}/stamp/1.0.0/runs", new
+        {
+            project, inputs = new { table = "data/in.csv" }, tags = new[] { tag },
+        }));
+
+        var jobId = started.GetProperty("job_id").GetInt64();
+        var run = await WaitAsync(async () =>
+        {
+            var r = await MlOpsServer.Ensure(await developer.GetAsync($"/api/v1/runs/{started.GetProperty("run_id").GetInt64()}"));
+            return r.GetProperty("status").GetString() is "success" or "failed" or "canceled" ? r : null;
+        });
+        var log = await developer.GetStringAsync($"/api/v1/jobs/{jobId}/log");
+        Assert.True(run.GetProperty("status").GetString() == "success", run + log + runner.Output);
+        Assert.Equal("x\nstamped\n", await developer.GetStringAsync($"/api/v1/jobs/{jobId}/artifacts/table"));
+    }
+
+    [Fact]
     public async Task Pipeline_UsesTheBuiltOperation_PushRunsItAndTheNextStepReadsItsOutput()
     {
         var tag = "t" + Guid.NewGuid().ToString("N")[..8];

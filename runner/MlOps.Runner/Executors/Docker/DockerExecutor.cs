@@ -144,7 +144,7 @@ public sealed class DockerExecutor(IDockerClient docker, ImagePuller images, IOp
         }
         return new CreateContainerParameters
         {
-            Image = request.Image,
+            Image = request.ImageId ?? request.Image,
             Cmd = request.Argv.ToList(),
             Env = request.Env.Select(e => $"{e.Key}={e.Value}").ToList(),
             WorkingDir = Mounts.WorkspacePath,

@@ -33,7 +33,8 @@ public sealed class JobPayloadBuilder(NpgsqlDataSource dataSource, SecretVault s
             resources.ValueKind == JsonValueKind.Object && resources.TryGetProperty("memory_bytes", out var m) ? m.GetInt64() : 0,
             spec.TryGetProperty("timeout_seconds", out var t) ? t.GetInt32() : 3600,
             Str(spec, "network") ?? "none",
-            ImageBuildOf(spec));
+            ImageBuildOf(spec),
+            ImageIdOf(spec));
         var secretNames = Array(spec, "secrets").Select(s => s.GetString()!).ToList();
         var values = await secrets.ResolveAsync(job.ProjectId, secretNames, cancellationToken);
         return new JobPayload(job.Id, job.RunId, job.Name, job.Attempt, jobToken, job.ProjectPath, job.Ref, job.CommitSha, repositoryUrl,
@@ -72,6 +73,10 @@ public sealed class JobPayloadBuilder(NpgsqlDataSource dataSource, SecretVault s
                 b.TryGetProperty("labels", out var l) && l.ValueKind == JsonValueKind.Object
                     ? l.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "") : new Dictionary<string, string>())
             : null;
+
+    // Only a local image id pins the container; a registry digest is already part of the image reference.
+    private static string? ImageIdOf(JsonElement spec) =>
+        spec.TryGetProperty("operation", out var o) && Str(o, "image_digest") is { } digest && ImageIds.IsImageId(digest) ? digest : null;
 
     private static string RepositoryUrl(Uri server, string projectPath) => new Uri(server, projectPath + ".git").AbsoluteUri;
 

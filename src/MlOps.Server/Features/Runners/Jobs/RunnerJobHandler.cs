@@ -67,7 +67,7 @@ public sealed class RunnerJobHandler(JobClaimRepository claims, JobLeaseReposito
                 return new JobUpdateResponse(canceled ? JobStates.Canceled : JobStates.Running);
             case JobStates.Success or JobStates.Failed:
                 var reason = update.FailureReason is { Length: > 1000 } long_ ? long_[..1000] : update.FailureReason;
-                if (update.ImageDigest is { } digest && !IsImageId(digest))
+                if (update.ImageDigest is { } digest && !ImageIds.IsImageId(digest))
                 {
                     throw new ValidationException("image_digest", "image_digest must be an image id: sha256: and 64 lower-case hex digits.");
                 }
@@ -92,9 +92,6 @@ public sealed class RunnerJobHandler(JobClaimRepository claims, JobLeaseReposito
                 throw new ValidationException("state", "state must be running, success, failed or handed_back.");
         }
     }
-
-    private static bool IsImageId(string digest) =>
-        digest.Length == 71 && digest.StartsWith("sha256:", StringComparison.Ordinal) && digest[7..].All(char.IsAsciiHexDigitLower);
 
     private static ForbiddenException Gone(long jobId) =>
         new($"Job {jobId} is not running under this token any more (it finished, or its lease lapsed and it was retried).");
