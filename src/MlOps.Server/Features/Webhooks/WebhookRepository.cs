@@ -20,20 +20,30 @@ public sealed class DeliveryRow
     public string? EventOutcome { get; init; }
 }
 
-/// <summary>A link's webhook secret, by the id the Git host gives the project.</summary>
-public sealed record HookTarget(long ProjectId, byte[] SecretEncrypted, string BaseUrl);
+/// <summary>A link's webhook secret as stored (encrypted).</summary>
+public sealed record StoredHookTarget(long ProjectId, byte[] SecretEncrypted);
 
 /// <summary>The webhook_deliveries table, and the lookups that find which project a delivery is for.</summary>
 public sealed class WebhookRepository(NpgsqlDataSource dataSource)
 {
     private const string Columns = "id, project_id, source, event, delivery_key, payload::text AS payload, received_at, processed_at, outcome, attempts";
 
-    public async Task<IReadOnlyList<HookTarget>> GitLabTargetsAsync(long gitlabProjectId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredHookTarget>> GitLabTargetsAsync(long gitlabProjectId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<HookTarget>(new CommandDefinition(
-            "SELECT project_id, hook_secret_encrypted AS secret_encrypted, base_url FROM gitlab_links WHERE gitlab_project_id = @gitlabProjectId",
+        var rows = await connection.QueryAsync<StoredHookTarget>(new CommandDefinition(
+            "SELECT project_id, hook_secret_encrypted AS secret_encrypted FROM gitlab_links WHERE gitlab_project_id = @gitlabProjectId",
             new { gitlabProjectId }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Projects linked to a GitHub repository (owner/name, compared as GitHub does: without case).</summary>
+    public async Task<IReadOnlyList<StoredHookTarget>> GitHubTargetsAsync(string repository, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<StoredHookTarget>(new CommandDefinition(
+            "SELECT project_id, webhook_secret_encrypted AS secret_encrypted FROM github_links WHERE lower(repository) = lower(@repository)",
+            new { repository }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 
