@@ -72,6 +72,29 @@ public sealed class WebhookRepository(NpgsqlDataSource dataSource)
             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
             """, transaction: transaction, cancellationToken: cancellationToken));
 
+    /// <summary>Up to <paramref name="limit"/> deliveries due, oldest first, locked for the caller's transaction.</summary>
+    public static async Task<IReadOnlyList<DeliveryRow>> ClaimBatchAsync(DbConnection connection, DbTransaction transaction, int limit,
+        CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM webhook_deliveries
+            WHERE processed_at IS NULL AND (retry_after IS NULL OR retry_after <= now())
+            ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, new { limit }, transaction, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Marks many deliveries processed in one statement, each with its outcome.</summary>
+    public static Task MarkProcessedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(long Id, string Outcome)> done,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE webhook_deliveries d SET processed_at = now(), outcome = v.outcome, attempts = d.attempts + 1
+            FROM unnest(@ids, @outcomes) AS v(id, outcome) WHERE d.id = v.id
+            """, new { ids = done.Select(d => d.Id).ToArray(), outcomes = done.Select(d => d.Outcome).ToArray() }, transaction,
+            cancellationToken: cancellationToken));
+
     public static Task MarkProcessedAsync(DbConnection connection, DbTransaction transaction, long id, string outcome,
         CancellationToken cancellationToken) =>
         connection.ExecuteAsync(new CommandDefinition(
