@@ -15,7 +15,7 @@ public sealed record CatalogPage(IReadOnlyList<OperationSummary> Items, int Page
 /// Catalog search: full-text over name, tags and description (stemmed, name weighted most), with
 /// trigram word similarity so a misspelt query ("sklaern") still finds its operation; filters by
 /// kind, tags and port types; sorted by relevance, stars, uses or recency. Only operations whose
-/// project the caller may see are ever counted or returned.
+/// project the caller may read (reporter and up on a private one, as for its page) are ever counted or returned.
 /// </summary>
 public sealed class CatalogSearch(NpgsqlDataSource dataSource)
 {
@@ -54,7 +54,7 @@ public sealed class CatalogSearch(NpgsqlDataSource dataSource)
         };
         var sql = $"""
             {OperationRepository.OperationSelect.Replace("SELECT ", "SELECT " + (q is null ? "0::real AS rank, " : RankSql + " AS rank, "), StringComparison.Ordinal)}
-            WHERE (@admin OR p.visibility = 'public' OR (p.visibility = 'internal' AND @signedIn) OR {AccessGate.ProjectLevelSql} > 0)
+            WHERE (@admin OR p.visibility = 'public' OR (p.visibility = 'internal' AND @signedIn) OR {AccessGate.ProjectLevelSql} >= {(int)AccessLevel.Reporter})
               AND (@q::text IS NULL OR o.search @@ websearch_to_tsquery('english', @q) OR lower(@q) <% o.search_text)
               AND (@kind::text IS NULL OR o.kind = @kind)
               AND o.tags @> @tags

@@ -1,75 +1,14 @@
-using System.Text.Json.Nodes;
-using MlOps.Server.Tests.Git;
-
-namespace MlOps.Server.Tests.Foundation;
+namespace MlOps.Server.Tests.Access;
 
 /// <summary>
-/// Every endpoint × every kind of caller × a private and a public project, asserting the exact
-/// status code. Each case builds its own group `g…` (members: guest, reporter, developer, maintainer,
-/// owner, extra) holding a project `p` of the same visibility (extra is also a direct project
-/// member), so cases run in any order. A caller who may not see the private project gets exactly
-/// what a project that does not exist gets: the same status and the same problem document.
+/// Every endpoint of accounts, groups, projects, members, repository browsing, lint and billing
+/// × every kind of caller × a private and a public project, asserting the exact status code; a
+/// caller who may not see the private project gets exactly what a project that does not exist gets.
+/// Runs, jobs, settings, the catalog, Git and the runner protocol have matrices of their own beside this one.
 /// </summary>
-public sealed class AccessMatrixTests(AccessMatrixTests.Fixture fixture) : IClassFixture<AccessMatrixTests.Fixture>
+public sealed class AccessMatrixTests(AccessFixture fixture) : IClassFixture<AccessFixture>
 {
-    public enum Role { Anonymous, Outsider, Guest, Reporter, Developer, Maintainer, Owner, Admin }
-
-    public sealed class Fixture : MlOpsServer
-    {
-        public Dictionary<Role, string?> Tokens { get; } = new();
-
-        public override async Task InitializeAsync()
-        {
-            await base.InitializeAsync();
-            Tokens[Role.Anonymous] = null;
-            Tokens[Role.Admin] = AdminToken;
-            foreach (var role in new[] { Role.Outsider, Role.Guest, Role.Reporter, Role.Developer, Role.Maintainer, Role.Owner })
-            {
-                Tokens[role] = await CreateUserAsync(UserOf(role));
-            }
-            await CreateUserAsync("extra");
-            await CreateUserAsync("newbie");
-        }
-
-        /// <summary>A fresh group with the five members and a project `p` of <paramref name="visibility"/>; returns the group path.</summary>
-        public async Task<string> ArrangeAsync(string visibility, bool withCommit)
-        {
-            var group = "g" + Guid.NewGuid().ToString("N")[..10];
-            using var admin = Admin();
-            await Ensure(await admin.PostAsJsonAsync("/api/v1/groups", new { path = group, visibility }));
-            foreach (var (role, level) in new[] { (Role.Guest, "guest"), (Role.Reporter, "reporter"), (Role.Developer, "developer"),
-                         (Role.Maintainer, "maintainer"), (Role.Owner, "owner") })
-            {
-                await Ensure(await admin.PostAsJsonAsync($"/api/v1/groups/{group}/members", new { username = UserOf(role), role = level }));
-            }
-            await Ensure(await admin.PostAsJsonAsync($"/api/v1/groups/{group}/members", new { username = "extra", role = "developer" }));
-            var project = await Ensure(await admin.PostAsJsonAsync("/api/v1/projects", new { @namespace = group, path = "p", visibility }));
-            await Ensure(await admin.PostAsJsonAsync($"/api/v1/projects/{group}/p/members", new { username = "extra", role = "developer" }));
-            if (withCommit)
-            {
-                // Straight into the bare repository on disk: these tests run on the in-memory server.
-                var id = project.GetProperty("id").GetInt64();
-                var bare = Path.Combine(DataDir, "repositories", (id % 100).ToString("00"), $"{id}.git");
-                using var git = new GitCli();
-                await git.OkAsync(await git.InitAsync("seed"), "push", "-q", bare, "main");
-            }
-            return group;
-        }
-    }
-
-    public static string UserOf(Role role) => role.ToString().ToLowerInvariant() + "-user";
-
-    /// <summary>
-    /// One endpoint. <paramref name="Private"/> and <paramref name="Public"/> are the statuses in
-    /// <see cref="Role"/> order (anonymous, outsider, guest, reporter, developer, maintainer, owner, admin);
-    /// <paramref name="Public"/> null means the same as private (the endpoint is not about the project).
-    /// <paramref name="Scoped"/>: the request names the group or project, so callers who may not see
-    /// the private one must get what a nonexistent one gets.
-    /// </summary>
-    private sealed record Case(string Method, string Url, object? Body, int[] Private, int[]? Public = null, bool Scoped = true,
-        bool Commit = false);
-
-    private static readonly Dictionary<string, Case> Cases = new()
+    private static readonly Dictionary<string, AccessCase> Cases = new()
     {
         ["GET project"] = new("GET", "/api/v1/projects/{g}/p", null, [404, 404, 200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200, 200, 200]),
         ["PATCH project"] = new("PATCH", "/api/v1/projects/{g}/p", new { description = "new" }, [401, 404, 403, 403, 403, 200, 200, 200],
@@ -118,6 +57,8 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Fixture fixture) : IClas
         ["POST reporter token"] = new("POST", "/api/v1/users/reporter-user/tokens", new { name = "t", scopes = new[] { "api" } },
             [401, 403, 403, 201, 403, 403, 403, 201], Scoped: false),
         ["GET reporter tokens"] = new("GET", "/api/v1/users/reporter-user/tokens", null, [401, 403, 403, 200, 403, 403, 403, 200], Scoped: false),
+        ["DELETE reporter token"] = new("DELETE", "/api/v1/users/reporter-user/tokens/{token}", null, [401, 403, 403, 204, 403, 403, 403, 204],
+            Scoped: false, Seed: Seed.Token),
         ["GET audit"] = new("GET", "/api/v1/audit_events", null, [401, 403, 403, 403, 403, 403, 403, 200], Scoped: false),
         ["GET metrics"] = new("GET", "/metrics", null, [401, 403, 403, 403, 403, 403, 403, 200], Scoped: false),
         ["POST lint"] = new("POST", "/api/v1/lint", new { content = "pipelines: {}", project = "{g}/p" }, [401, 404, 403, 200, 200, 200, 200, 200],
@@ -127,13 +68,13 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Fixture fixture) : IClas
         ["GET tags"] = new("GET", "/api/v1/projects/{g}/p/repository/tags", null, [404, 404, 403, 200, 200, 200, 200, 200],
             [200, 200, 200, 200, 200, 200, 200, 200]),
         ["GET commits"] = new("GET", "/api/v1/projects/{g}/p/repository/commits", null, [404, 404, 403, 200, 200, 200, 200, 200],
-            [200, 200, 200, 200, 200, 200, 200, 200], Commit: true),
+            [200, 200, 200, 200, 200, 200, 200, 200], Seed: Seed.Commit),
         ["GET commit"] = new("GET", "/api/v1/projects/{g}/p/repository/commits/main", null, [404, 404, 403, 200, 200, 200, 200, 200],
-            [200, 200, 200, 200, 200, 200, 200, 200], Commit: true),
+            [200, 200, 200, 200, 200, 200, 200, 200], Seed: Seed.Commit),
         ["GET tree"] = new("GET", "/api/v1/projects/{g}/p/repository/tree", null, [404, 404, 403, 200, 200, 200, 200, 200],
-            [200, 200, 200, 200, 200, 200, 200, 200], Commit: true),
+            [200, 200, 200, 200, 200, 200, 200, 200], Seed: Seed.Commit),
         ["GET raw file"] = new("GET", "/api/v1/projects/{g}/p/repository/files/README.md/raw", null, [404, 404, 403, 200, 200, 200, 200, 200],
-            [200, 200, 200, 200, 200, 200, 200, 200], Commit: true),
+            [200, 200, 200, 200, 200, 200, 200, 200], Seed: Seed.Commit),
         ["GET protected branches"] = new("GET", "/api/v1/projects/{g}/p/protected_branches", null, [404, 404, 403, 200, 200, 200, 200, 200],
             [200, 200, 200, 200, 200, 200, 200, 200]),
         ["POST protected branch"] = new("POST", "/api/v1/projects/{g}/p/protected_branches", new { name = "release" },
@@ -150,6 +91,8 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Fixture fixture) : IClas
         ["DELETE gitlab link"] = new("DELETE", "/api/v1/projects/{g}/p/gitlab", null, [401, 404, 403, 403, 403, 404, 404, 404],
             [401, 403, 403, 403, 403, 404, 404, 404]),
         ["GET runners"] = new("GET", "/api/v1/runners", null, [401, 403, 403, 403, 403, 403, 403, 200], Scoped: false),
+        ["DELETE runner"] = new("DELETE", "/api/v1/runners/{runner}", null, [401, 403, 403, 403, 403, 403, 403, 204], Scoped: false,
+            Seed: Seed.Runner),
         ["GET client statement"] = new("GET", "/api/v1/clients/{g}/statement?format=csv", null, [404, 404, 403, 403, 403, 403, 200, 200]),
         ["GET client ledger"] = new("GET", "/api/v1/clients/{g}/usage_entries", null, [404, 404, 403, 403, 403, 403, 200, 200]),
         ["GET client quota"] = new("GET", "/api/v1/clients/{g}/quota", null, [404, 404, 403, 403, 403, 403, 200, 200]),
@@ -164,90 +107,17 @@ public sealed class AccessMatrixTests(AccessMatrixTests.Fixture fixture) : IClas
         ["GET readyz"] = new("GET", "/readyz", null, [200, 200, 200, 200, 200, 200, 200, 200], Scoped: false),
     };
 
-    public static TheoryData<string, string, Role> Matrix()
-    {
-        var data = new TheoryData<string, string, Role>();
-        foreach (var (name, @case) in Cases)
-        {
-            foreach (var visibility in @case.Public is null ? ["private"] : new[] { "private", "public" })
-            {
-                foreach (var role in Enum.GetValues<Role>())
-                {
-                    data.Add(name, visibility, role);
-                }
-            }
-        }
-        return data;
-    }
+    public static TheoryData<string, string, Role> Matrix() => AccessMatrix.Rows(Cases);
+
+    public static TheoryData<string, Role> Hidden() => AccessMatrix.HiddenRows(Cases);
 
     [Theory]
     [MemberData(nameof(Matrix))]
-    public async Task Endpoint_Caller_AnswersExactStatus(string endpoint, string visibility, Role role)
-    {
-        var @case = Cases[endpoint];
-        var group = await fixture.ArrangeAsync(visibility, @case.Commit);
-        using var client = fixture.Tokens[role] is { } token ? fixture.As(token) : fixture.Anonymous();
-
-        var response = await client.SendAsync(Request(@case, group));
-
-        var expected = (visibility == "public" ? @case.Public! : @case.Private)[(int)role];
-        Assert.True(expected == (int)response.StatusCode,
-            $"{endpoint} ({visibility}) as {role}: expected {expected}, got {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        if (expected >= 400)
-        {
-            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
-        }
-    }
-
-    public static TheoryData<string, Role> Hidden()
-    {
-        var data = new TheoryData<string, Role>();
-        foreach (var (name, _) in Cases.Where(c => c.Value.Scoped))
-        {
-            data.Add(name, Role.Anonymous);
-            data.Add(name, Role.Outsider);
-        }
-        return data;
-    }
+    public Task Endpoint_Caller_AnswersExactStatus(string endpoint, string visibility, Role role) =>
+        AccessMatrix.AssertStatusAsync(fixture, endpoint, Cases[endpoint], visibility, role);
 
     [Theory]
     [MemberData(nameof(Hidden))]
-    public async Task Endpoint_CallerWhoCannotSeeThePrivateProject_AnswersAsForANonexistentOne(string endpoint, Role role)
-    {
-        var @case = Cases[endpoint];
-        var group = await fixture.ArrangeAsync("private", @case.Commit);
-        var missing = "g" + Guid.NewGuid().ToString("N")[..10];
-        using var client = fixture.Tokens[role] is { } token ? fixture.As(token) : fixture.Anonymous();
-
-        var hidden = await client.SendAsync(Request(@case, group));
-        var absent = await client.SendAsync(Request(@case, missing));
-
-        Assert.Equal(absent.StatusCode, hidden.StatusCode);
-        Assert.Equal(absent.Content.Headers.ContentType?.ToString(), hidden.Content.Headers.ContentType?.ToString());
-        Assert.Equal(Comparable(await absent.Content.ReadAsStringAsync()).Replace(missing, group),
-            Comparable(await hidden.Content.ReadAsStringAsync()));
-    }
-
-    private static HttpRequestMessage Request(Case @case, string group)
-    {
-        var request = new HttpRequestMessage(new HttpMethod(@case.Method), @case.Url.Replace("{g}", group));
-        if (@case.Body is not null)
-        {
-            var json = JsonSerializer.Serialize(@case.Body, MlOpsServer.Json).Replace("{g}", group);
-            request.Content = new StringContent(json, System.Text.Encoding.UTF8, "application/json");
-        }
-        return request;
-    }
-
-    /// <summary>The problem document without its trace id, which differs per request by design.</summary>
-    private static string Comparable(string body)
-    {
-        if (JsonNode.Parse(body) is not JsonObject problem)
-        {
-            return body;
-        }
-        problem.Remove("trace_id");
-        problem.Remove("traceId");
-        return problem.ToJsonString();
-    }
+    public Task Endpoint_CallerWhoCannotSeeThePrivateProject_AnswersAsForANonexistentOne(string endpoint, Role role) =>
+        AccessMatrix.AssertLooksAbsentAsync(fixture, Cases[endpoint], role);
 }
