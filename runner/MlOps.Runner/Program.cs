@@ -47,6 +47,7 @@ builder.Services.AddHttpClient<CoordinatorClient>((sp, http) =>
 builder.Services.AddSingleton<RunnerRegistration>();
 builder.Services.AddSingleton<NvidiaSmi>();
 builder.Services.AddSingleton<GpuSampler>();
+builder.Services.AddSingleton<CheckoutCache>();
 builder.Services.AddSingleton<GitCli>();
 builder.Services.AddSingleton<Workspace>();
 builder.Services.AddSingleton<JobRunner>();

@@ -15,6 +15,30 @@ public sealed class RunnerKeysTests
         Assert.Equal(["gpu", "fast-disk"], job.Tags);
         Assert.Equal("bridge", job.Network);
         Assert.Equal(0, job.Retry);
+        Assert.Equal(["always"], job.RetryWhen);
+    }
+
+    [Fact]
+    public async Task Compile_RetryMaxAndWhen_CarriedOnTheJob()
+    {
+        var result = await Fixtures.Lint(Head + "        retry: { max: 3, when: [script_failure, stuck_or_timeout_failure] }\n");
+
+        Assert.True(result.Valid, string.Join("\n", result.Errors.Select(e => e.Message)));
+        var job = result.Jobs.Single().Jobs.Single();
+        Assert.Equal(3, job.Retry);
+        Assert.Equal(["script_failure", "stuck_or_timeout_failure"], job.RetryWhen);
+    }
+
+    [Fact]
+    public async Task Lint_BadRetryMapping_ReportsEachWithPosition()
+    {
+        var result = await Fixtures.Lint(Head + "        retry:\n          max: 7\n          when: [script_failure, oom]\n          on: x\n");
+
+        Assert.Equal([
+            "8:16: retry of step 'fit' must be a whole number from 0 to 5",
+            "9:34: unknown retry reason 'oom' in step 'fit'",
+            "10:11: unknown key 'on' in retry of step 'fit'",
+        ], result.Errors.Select(e => $"{e.Line}:{e.Column}: {e.Message}"));
     }
 
     [Fact]
@@ -26,6 +50,7 @@ public sealed class RunnerKeysTests
         Assert.Empty(job.Tags);
         Assert.Equal("none", job.Network);
         Assert.Equal(2, job.Retry);
+        Assert.Empty(job.RetryWhen);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using MlOps.Runner.Jobs;
 using MlOps.Runner.Usage;
 
 namespace MlOps.Runner.Executors;
@@ -12,10 +13,22 @@ public sealed record ExecutionRequest(
     IReadOnlyList<string> GpuUuids,
     double Cpus,
     long MemoryBytes,
-    bool Network);
+    bool Network,
+    JobPhases? Phases = null)
+{
+    /// <summary>
+    /// Completes when the workspace is staged. An executor may prepare meanwhile (create the
+    /// container) but starts the command only after it; when it faults (staging failed), the
+    /// executor cleans up and lets the exception through.
+    /// </summary>
+    public Task Ready { get; init; } = Task.CompletedTask;
+}
 
-/// <summary>How the command ended: its exit code, or null when it was stopped (timeout, cancel) or could not start.</summary>
-public sealed record ExecutionResult(int? ExitCode, string? Error = null);
+/// <summary>
+/// How the command ended: its exit code, or null when it was stopped (timeout, cancel) or could not start.
+/// An image build that succeeded carries the built image's id.
+/// </summary>
+public sealed record ExecutionResult(int? ExitCode, string? Error = null, string? ImageDigest = null);
 
 /// <summary>
 /// A backend that runs jobs (Docker, plain processes). It streams output to <paramref name="output"/>

@@ -16,13 +16,14 @@ namespace MlOps.Runner.Jobs;
 /// that does not finish within the grace period is stopped and handed back.
 /// </summary>
 public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSampler gpus, IOptions<RunnerSettings> settings,
-    TimeProvider clock, ILogger<JobRunner> logger)
+    TimeProvider clock, ILogger<JobRunner> logger, IImageBuilder? images = null)
 {
     private enum StopReason { None, Timeout, Canceled, Lost, Shutdown }
 
     public async Task RunAsync(JobPayload job, JobChannel channel, CancellationToken shutdown)
     {
         var usage = new UsageMeter(clock);
+        var phases = new JobPhases();
         var masker = new SecretMasker(job.Secrets.Values);
         var directory = Path.Combine(settings.Value.BuildsDir, $"job-{job.Id}-{job.Attempt}");
         var reason = StopReason.None;
@@ -46,9 +47,14 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
 
         ExecutionResult? result = null;
         string? failure = null;
+        // What `retry: when:` matches: a command that fails is the script's, not being able to run it is the runner's.
+        var failureKind = FailureKinds.Script;
         try
         {
-            await workspace.StageAsync(job, directory, channel, Say, stop.Token);
+            // The workspace is staged while the executor prepares (Docker creates the container, which
+            // needs only the folder to exist); the command starts once both are done.
+            Directory.CreateDirectory(directory);
+            var staged = StageAsync(job, directory, channel, Say, phases, stop.Token);
             var env = new Dictionary<string, string>(job.Spec.Env, StringComparer.Ordinal);
             foreach (var (name, value) in job.Secrets)
             {
@@ -56,13 +62,24 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
             }
             env["MLOPS_JOB_ID"] = job.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
             var request = new ExecutionRequest(job.Id, job.Spec.Image, job.Spec.Argv, env, directory, job.GpuUuids, job.Spec.Cpus,
-                job.Spec.MemoryBytes, job.Spec.Network != "none");
+                job.Spec.MemoryBytes, job.Spec.Network != "none", phases) { Ready = staged };
             stop.CancelAfter(TimeSpan.FromSeconds(Math.Max(1, job.Spec.TimeoutSeconds)));
             using var timeout = stop.Token.Register(() => { if (reason == StopReason.None) reason = StopReason.Timeout; });
             // GPU sampling ends with the command, not with the job's stop token (which only fires on timeout or cancel).
             using var gpuSampling = CancellationTokenSource.CreateLinkedTokenSource(stop.Token);
             var sampling = gpus.SampleAsync(job.GpuUuids, usage, gpuSampling.Token);
-            result = await executor.RunAsync(request, log.WriteAsync, usage, stop.Token);
+            if (job.Spec.ImageBuild is not { } build)
+            {
+                result = await executor.RunAsync(request, log.WriteAsync, usage, stop.Token);
+                await staged;
+            }
+            else
+            {
+                // A build's context is the checkout: it must be whole before the engine reads it.
+                await staged;
+                result = images is null ? new ExecutionResult(null, $"This runner's {executor.Name} executor cannot build images; an image build needs the Docker executor.")
+                    : await images.BuildAsync(new ImageBuildRequest(job.Id, directory, build, request.Network), log.WriteAsync, stop.Token);
+            }
             await gpuSampling.CancelAsync();
             usage.End();
             await sampling;
@@ -73,11 +90,13 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
                 {
                     failure = $"The job did not write its output(s): {string.Join(", ", missing)}.";
                 }
+                phases.Mark("artifacts");
             }
         }
         catch (StagingException e)
         {
             failure = "Preparing the workspace failed: " + e.Message;
+            failureKind = FailureKinds.RunnerSystem;
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -91,28 +110,54 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
             usage.End();
             await heartbeats.CancelAsync();
             await heartbeat;
-            workspace.Remove(directory);
         }
 
-        failure ??= reason switch
+        try
         {
-            StopReason.Timeout => $"The job passed its timeout of {job.Spec.TimeoutSeconds} s and was stopped.",
-            StopReason.Canceled => "The job was canceled.",
-            _ when result?.Error is { } error => error,
-            _ when result?.ExitCode is { } code and not 0 => $"The command exited with code {code}.",
-            _ => null,
-        };
-        if (failure is not null)
-        {
-            await log.WriteLineAsync(masker.Mask(failure));
+            if (failure is null && reason == StopReason.Timeout)
+            {
+                failureKind = FailureKinds.StuckOrTimeout;
+            }
+            else if (failure is null && reason == StopReason.None && result?.Error is not null)
+            {
+                failureKind = FailureKinds.RunnerSystem;
+            }
+            failure ??= reason switch
+            {
+                StopReason.Timeout => $"The job passed its timeout of {job.Spec.TimeoutSeconds} s and was stopped.",
+                StopReason.Canceled => "The job was canceled.",
+                _ when result?.Error is { } error => error,
+                _ when result?.ExitCode is { } code and not 0 => $"The command exited with code {code}.",
+                _ => null,
+            };
+            if (failure is not null)
+            {
+                await log.WriteLineAsync(masker.Mask(failure));
+            }
+            await log.DisposeAsync();
+            phases.Mark("log flushed");
+            await SendMetricsAsync(channel, log);
+            await ReportEndAsync(job, channel, reason, result, failure, failureKind, usage);
+            phases.Mark("final status");
         }
-        await log.DisposeAsync();
-        await SendMetricsAsync(channel, log);
-        await ReportEndAsync(job, channel, reason, result, failure, usage);
+        finally
+        {
+            // After the end is reported: nobody waits for the folder to go.
+            workspace.Remove(directory);
+        }
+        logger.LogInformation("Job {JobId} phases: {Phases}", job.Id, phases);
+    }
+
+    private async Task StageAsync(JobPayload job, string directory, JobChannel channel, Func<string, ValueTask> say,
+        JobPhases phases, CancellationToken cancellationToken)
+    {
+        await Task.Yield();
+        await workspace.StageAsync(job, directory, channel, say, cancellationToken);
+        phases.Mark("stage");
     }
 
     private async Task ReportEndAsync(JobPayload job, JobChannel channel, StopReason reason, ExecutionResult? result, string? failure,
-        UsageMeter usage)
+        string failureKind, UsageMeter usage)
     {
         if (reason == StopReason.Lost)
         {
@@ -121,7 +166,8 @@ public sealed class JobRunner(IExecutor executor, Workspace workspace, GpuSample
         }
         var update = reason == StopReason.Shutdown
             ? new JobUpdate(JobStates.HandedBack, Usage: usage.Snapshot())
-            : new JobUpdate(failure is null ? JobStates.Success : JobStates.Failed, result?.ExitCode, failure, usage.Snapshot());
+            : new JobUpdate(failure is null ? JobStates.Success : JobStates.Failed, result?.ExitCode, failure, usage.Snapshot(),
+                failure is null ? null : failureKind, failure is null ? result?.ImageDigest : null);
         for (var attempt = 1; attempt <= 10; attempt++)
         {
             try

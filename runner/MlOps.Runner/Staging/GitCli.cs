@@ -6,14 +6,20 @@ namespace MlOps.Runner.Staging;
 /// <summary>
 /// Fetches a repository from the server's Git HTTP with the job token (HTTP basic, as git and
 /// git-lfs both honour http.extraHeader), at one commit, with its LFS files. The token is passed
-/// with -c for each command, never written into the workspace's .git/config.
+/// with -c for each command, never written into the workspace's .git/config. A commit fetched
+/// before on this runner is copied from the <see cref="CheckoutCache"/> instead.
 /// </summary>
-public sealed class GitCli(ILogger<GitCli> logger)
+public sealed class GitCli(CheckoutCache cache, ILogger<GitCli> logger)
 {
     public async Task CheckoutAsync(string url, string jobToken, string revision, string? fallbackRef, string directory,
         CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(directory);
+        var exact = Looks40Hex(revision);
+        if (exact && cache.TryRestore(url, revision, directory))
+        {
+            return;
+        }
         var auth = "http.extraHeader=Authorization: Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("mlops-job:" + jobToken));
         await RunAsync(directory, cancellationToken, "init", "-q");
         // By commit first (protocol v2 serves any reachable commit); by ref when the server refuses an unadvertised one.
@@ -28,6 +34,10 @@ public sealed class GitCli(ILogger<GitCli> logger)
             && (await File.ReadAllTextAsync(Path.Combine(directory, ".gitattributes"), cancellationToken)).Contains("filter=lfs", StringComparison.Ordinal))
         {
             await RunAsync(directory, cancellationToken, "-c", auth, "-c", "lfs.url=" + url.TrimEnd('/') + "/info/lfs", "lfs", "pull");
+        }
+        if (exact)
+        {
+            cache.Save(url, revision, directory);
         }
     }
 

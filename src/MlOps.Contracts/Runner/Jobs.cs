@@ -51,7 +51,15 @@ public sealed record JobSpec(
     double Cpus,
     long MemoryBytes,
     int TimeoutSeconds,
-    string Network);
+    string Network,
+    /// <summary>Set on an operation's image build: instead of running a command, build the checked-out repository into an image.</summary>
+    ImageBuildSpec? ImageBuild = null);
+
+/// <summary>
+/// `docker build -f <see cref="Dockerfile"/> -t <see cref="Target"/> --label k=v… <see cref="Context"/>` over the
+/// checked-out repository (paths relative to its root). Only runners with the Docker executor take these jobs.
+/// </summary>
+public sealed record ImageBuildSpec(string Context, string Dockerfile, string Target, IReadOnlyDictionary<string, string> Labels);
 
 /// <summary>An input to stage: `repository` (a path of this repository), `project` (another project at a ref) or `step`.</summary>
 public sealed record JobSpecInput(string Name, string Kind, string? Project, string? Ref, string? Path, string? Step, string? Output,
@@ -62,8 +70,26 @@ public sealed record JobSpecOutput(string Name, string Type, string Path);
 /// <summary>An artifact of an earlier job (of this run, or the job a cached one reuses) to place at <see cref="StagePath"/>.</summary>
 public sealed record JobDependency(long ArtifactId, string Step, string Output, string Type, string Format, string StagePath, long SizeBytes, string Sha256);
 
-/// <summary>`PUT /api/v1/runner/jobs/{id}`: a heartbeat (`running`) or the end (`success`, `failed`, `handed_back`).</summary>
-public sealed record JobUpdate(string State, int? ExitCode = null, string? FailureReason = null, JobUsageReport? Usage = null);
+/// <summary>
+/// `PUT /api/v1/runner/jobs/{id}`: a heartbeat (`running`) or the end (`success`, `failed`, `handed_back`). A failure
+/// says its kind (<see cref="FailureKinds"/>), which `retry: when:` matches; none is taken as a script failure.
+/// An image build's `success` carries the built image's id (`sha256:` and 64 hex) as <see cref="ImageDigest"/>.
+/// </summary>
+public sealed record JobUpdate(string State, int? ExitCode = null, string? FailureReason = null, JobUsageReport? Usage = null,
+    string? FailureKind = null, string? ImageDigest = null);
+
+/// <summary>Kinds of failure, named as GitLab's `retry: when:` names them.</summary>
+public static class FailureKinds
+{
+    /// <summary>The command exited non-zero, or did not write a declared output.</summary>
+    public const string Script = "script_failure";
+    /// <summary>The job passed its timeout.</summary>
+    public const string StuckOrTimeout = "stuck_or_timeout_failure";
+    /// <summary>The runner could not run it: staging, the image, the container.</summary>
+    public const string RunnerSystem = "runner_system_failure";
+
+    public static bool IsKnown(string? kind) => kind is Script or StuckOrTimeout or RunnerSystem;
+}
 
 /// <summary>What the server wants: `running` (carry on), `canceled` (stop now).</summary>
 public sealed record JobUpdateResponse(string Status);

@@ -35,8 +35,11 @@ public sealed record Job(
     /// <summary><c>none</c> or <c>bridge</c>.</summary>
     public string Network { get; init; } = "none";
 
-    /// <summary>Further attempts when the runner is lost: jobs.max_attempts = Retry + 1.</summary>
+    /// <summary>Further attempts when the runner is lost or after a failure of a kind in <see cref="RetryWhen"/>: jobs.max_attempts = Retry + 1.</summary>
     public int Retry { get; init; } = 2;
+
+    /// <summary>The failures the runner reports that are retried: always, script_failure, stuck_or_timeout_failure, runner_system_failure.</summary>
+    public IReadOnlyList<string> RetryWhen { get; init; } = [];
 }
 
 /// <param name="ImageDigest">The image's digest when the catalog knows it (a built image's id); a runner may check the image it runs against it.</param>

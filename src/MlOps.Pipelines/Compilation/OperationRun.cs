@@ -20,10 +20,11 @@ public static class OperationRun
 
     /// <summary>
     /// The one-job graph, or null with the problems in <paramref name="errors"/>. <paramref name="inputs"/>
-    /// and <paramref name="parameters"/> are JSON objects in the shapes mlops.yml uses for a step.
+    /// and <paramref name="parameters"/> are JSON objects, <paramref name="tags"/> a list of runner tags,
+    /// in the shapes mlops.yml uses for a step.
     /// </summary>
     public static JobGraph? Compile(ResolvedOperation operation, JsonElement? inputs, JsonElement? parameters,
-        CompileContext context, ErrorSink errors)
+        CompileContext context, ErrorSink errors, JsonElement? tags = null)
     {
         var stepNode = new YMapping(1, 1);
         stepNode.TryAdd(new YScalar(1, 1, "uses", false), new YScalar(1, 1, operation.Id, false));
@@ -31,6 +32,8 @@ public static class OperationRun
             stepNode.TryAdd(new YScalar(1, 1, "inputs", false), JsonNodes.From(i));
         if (parameters is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } p)
             stepNode.TryAdd(new YScalar(1, 1, "params", false), JsonNodes.From(p));
+        if (tags is { ValueKind: not JsonValueKind.Null and not JsonValueKind.Undefined } t)
+            stepNode.TryAdd(new YScalar(1, 1, "tags", false), JsonNodes.From(t));
 
         var reader = new NodeReader(errors);
         var step = StepParser.Read(new YScalar(1, 1, operation.Name, false), stepNode, reader);

@@ -100,7 +100,7 @@ public static class PipelineCompiler
             step.Dependencies,
             parameters.ToDictionary(p => p.Key, p => p.Value.ToObject()),
             key.Hash(), cacheable, context.EffectiveClient)
-        { Tags = def.Tags, Network = def.Network, Retry = def.Retry };
+        { Tags = def.Tags, Network = def.Network, Retry = def.Retry, RetryWhen = def.RetryWhen };
     }
 
     private static List<string> Secrets(IReadOnlyList<string> step, IReadOnlyList<string> pipeline) =>

@@ -61,6 +61,12 @@ public sealed record StepDefinition(
     /// <summary><c>network:</c> none (the default) or bridge; a runner gives bridge only when its operator allows it.</summary>
     public string Network { get; init; } = "none";
 
-    /// <summary><c>retry:</c> how many more times the job is run when its runner is lost (0 to 5).</summary>
+    /// <summary><c>retry:</c> how many more times the job is run after a failure of a kind in <see cref="RetryWhen"/>, or when its runner is lost (0 to 5).</summary>
     public int Retry { get; init; } = DefaultRetry;
+
+    /// <summary>Without <c>retry:</c> no failure is retried (a lost runner always is, while attempts are left).</summary>
+    public static readonly IReadOnlyList<string> DefaultRetryWhen = [];
+
+    /// <summary><c>retry: when:</c> always, script_failure, stuck_or_timeout_failure, runner_system_failure.</summary>
+    public IReadOnlyList<string> RetryWhen { get; init; } = DefaultRetryWhen;
 }

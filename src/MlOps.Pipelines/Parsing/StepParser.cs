@@ -80,18 +80,14 @@ internal static class StepParser
             if (net is "none" or "bridge") network = net;
             else r.Errors.Add(netNode, $"network of {where} must be none or bridge, got '{net}'", "jobs have no network unless they ask for bridge (and the runner allows it)");
         }
-        int? retry = null;
-        if (map.Get("retry") is { } retryNode)
-        {
-            if (retryNode is YScalar { IsPlain: true } rs && int.TryParse(rs.Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) && n <= 5) retry = n;
-            else r.Errors.Add(retryNode, $"retry of {where} must be a whole number from 0 to 5", "how many more times a job whose runner was lost is run");
-        }
+        var (retry, retryWhen) = map.Get("retry") is { } retryNode
+            ? RetryParser.Read(retryNode, r, where) : (StepDefinition.DefaultRetry, StepDefinition.DefaultRetryWhen);
 
         return new StepDefinition(name, key.Line, key.Column, uses, usesNode?.Line ?? key.Line, usesNode?.Column ?? key.Column,
             image, run, needs, inputs, parameters, outputs, resources, env, secrets, cache)
         {
             RunLine = runNode?.Line ?? 0, RunColumn = runNode?.Column ?? 0, UsesInvalid = usesNode is not null && uses is null,
-            Tags = tags, Network = network, Retry = retry ?? StepDefinition.DefaultRetry,
+            Tags = tags, Network = network, Retry = retry, RetryWhen = retryWhen,
         };
     }
 

@@ -17,7 +17,8 @@ public sealed record GitAccess(ProjectAccess Project, Caller? Caller)
 /// <see cref="ProjectAction.Push"/> and write_repository. Anonymous callers are always challenged
 /// (401) rather than told a private repository is missing, so that `git` asks for credentials and
 /// existence is not revealed; a signed-in caller who may not see the project gets the same 404 as
-/// for a project that does not exist.
+/// for a project that does not exist. A project hosted on GitLab or GitHub is served from its
+/// local mirror to job tokens only, for fetching: anyone else is told to clone it from its host.
 /// </summary>
 public sealed class GitAccessResolver(AccessGate gate)
 {
@@ -35,7 +36,9 @@ public sealed class GitAccessResolver(AccessGate gate)
             throw NotFound(caller);
         }
         var project = decision.Target!;
-        if (project.GitBackend != EmbeddedGitBackend.KindName)
+        // A GitLab- or GitHub-hosted project's local mirror is served to its jobs (read only), so
+        // that they can be staged; people clone from the host, and nobody pushes to a mirror.
+        if (project.GitBackend != EmbeddedGitBackend.KindName && (write || caller?.Job is null))
         {
             throw new GitHttpException(StatusCodes.Status404NotFound,
                 $"The repository of '{project.FullPath}' is hosted on {project.GitBackend}; clone it from there.");

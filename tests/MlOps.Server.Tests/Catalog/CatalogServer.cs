@@ -27,40 +27,7 @@ public sealed class CatalogServer : GitServer
         tags: {{{tags}}}
         """;
 
-    /// <summary>
-    /// A fresh group and project holding <paramref name="files"/>, pushed with the real `git`
-    /// client by a maintainer and tagged v1; returns the project path, its owner (the group) and the commit.
-    /// </summary>
-    public async Task<(string Repo, string Owner, string Commit)> ArrangeOperationAsync(GitCli git, IReadOnlyDictionary<string, string> files,
-        string visibility = "public")
-    {
-        var repo = await ArrangeAsync(visibility);
-        var work = "op-" + Guid.NewGuid().ToString("N")[..8];
-        Directory.CreateDirectory(git.PathOf(work));
-        await git.OkAsync(work, "init", "-q");
-        foreach (var (file, content) in files)
-        {
-            var path = Path.Combine(git.PathOf(work), file);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await File.WriteAllTextAsync(path, content);
-        }
-        await git.OkAsync(work, "add", ".");
-        await git.OkAsync(work, "commit", "-q", "-m", "operation");
-        await git.OkAsync(work, "tag", "v1");
-        await git.OkAsync(work, "push", "-q", Url(repo, Maintainer), "main", "v1");
-        return (repo, repo[..repo.IndexOf('/')], await git.OkAsync(work, "rev-parse", "HEAD"));
-    }
-
-    public Task<(string Repo, string Owner, string Commit)> ArrangeOperationAsync(GitCli git, string manifest, string visibility = "public") =>
-        ArrangeOperationAsync(git, new Dictionary<string, string> { ["operation.yml"] = manifest }, visibility);
-
     public HttpClient User(string user) => As(Tokens[user]);
-
-    public async Task<JsonElement> PublishAsync(string repo, string version, string gitRef = "v1", string user = Developer)
-    {
-        using var client = User(user);
-        return await Ensure(await client.PostAsJsonAsync("/api/v1/operations", new { project = repo, @ref = gitRef, version }));
-    }
 
     public async Task<NpgsqlConnection> OpenAsync()
     {

@@ -6,7 +6,7 @@ namespace MlOps.Server.Tests.Catalog;
 /// <summary>
 /// `build: Dockerfile` operations: publishing creates an image-build job and the version waits for
 /// it. Here the runner's side is played with SQL (the job's end state, then advance_run, which
-/// notifies); the real build on a Docker engine belongs to the runner's tests.
+/// notifies); the real build by the runner on a Docker engine is in <see cref="BuiltOperationTests"/>.
 /// </summary>
 public sealed class ImageBuildTests(CatalogServer server) : IClassFixture<CatalogServer>, IDisposable
 {

@@ -76,6 +76,21 @@ public sealed class OperationRunTests(CatalogServer server) : IClassFixture<Cata
     }
 
     [Fact]
+    public async Task Run_BadRunnerTag_400UnderTagsAndNoRun()
+    {
+        var (operation, project) = await ArrangeAsync();
+
+        var response = await RunAsync(operation, new { project, inputs = new { table = "data/iris.csv" }, tags = new[] { "gpu a100" } });
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("runner tag 'gpu a100' of step 'sklearn-train' is not valid (1 to 64 characters, no spaces)",
+            (await MlOpsServer.Read(response)).GetProperty("errors").GetProperty("tags")[0].GetString());
+        Assert.Equal(0, await server.ScalarAsync<long>(
+            "SELECT count(*) FROM runs r JOIN projects p ON p.id = r.project_id JOIN namespaces n ON n.id = p.namespace_id WHERE n.full_path || '/' || p.path = @project",
+            new { project }));
+    }
+
+    [Fact]
     public async Task Run_YankedVersion_RefusedButEarlierRunKeepsItsRecord()
     {
         var (operation, project) = await ArrangeAsync();

@@ -1,3 +1,4 @@
+using MlOps.Server.Features.Catalog;
 using MlOps.Server.Tests.Git;
 
 namespace MlOps.Server.Tests.Catalog;
@@ -180,6 +181,52 @@ public sealed class VersionStateTests(CatalogServer server) : IClassFixture<Cata
         Assert.Equal(0, unstarred.GetProperty("stars").GetInt32());
         Assert.Equal(0, unstarredAgain.GetProperty("stars").GetInt32());
     }
+
+    [Fact]
+    public async Task Page_ReadmeRelativeLinksAndImages_PointAtTheRepositoryFilesAtTheVersionsCommit()
+    {
+        var readme = """
+            # Stamp
+
+            ![plot](img/plot.svg) [usage](./docs/usage.md#options) [examples](examples/) [root](/LICENSE)
+            [home](https://example.com/x.md) [top](#stamp) [mail](mailto:a@example.com) [ref][r]
+
+            [r]: docs/ref.md
+            """;
+        var (repo, owner, commit) = await server.ArrangeOperationAsync(git, new Dictionary<string, string>
+        {
+            ["operation.yml"] = CatalogServer.Manifest(), ["README.md"] = readme, ["img/plot.svg"] = "<svg>v1</svg>",
+        });
+        await server.PublishAsync(repo, "1.0.0");
+        using var developer = server.User(GitServer.Developer);
+
+        var page = await MlOpsServer.Ensure(await developer.GetAsync($"/api/v1/operations/{owner}/sklearn-train?version=1.0.0"));
+
+        var html = page.GetProperty("readme_html").GetString()!;
+        var files = $"/api/v1/projects/{owner}/p/repository";
+        Assert.Contains($"<img src=\"{files}/files/img%2Fplot.svg/raw?ref={commit}&amp;lfs=true\" alt=\"plot\" />", html);
+        Assert.Contains($"<a href=\"{files}/files/docs%2Fusage.md/raw?ref={commit}\">usage</a>", html);
+        Assert.Contains($"<a href=\"{files}/tree?ref={commit}&amp;path=examples\">examples</a>", html);
+        Assert.Contains($"<a href=\"{files}/files/LICENSE/raw?ref={commit}\">root</a>", html);
+        Assert.Contains($"<a href=\"{files}/files/docs%2Fref.md/raw?ref={commit}\">ref</a>", html);
+        Assert.Contains("<a href=\"https://example.com/x.md\">home</a>", html);
+        Assert.Contains("<a href=\"#stamp\">top</a>", html);
+        Assert.Contains("<a href=\"mailto:a@example.com\">mail</a>", html);
+        // The rewritten image URL is the real raw-file endpoint and serves the file as published.
+        Assert.Equal("<svg>v1</svg>", await developer.GetStringAsync($"{files}/files/img%2Fplot.svg/raw?ref={commit}&lfs=true"));
+    }
+
+    [Theory]
+    [InlineData("a/b.md", false, "", "/api/v1/projects/g%2Fsub/p/repository/files/a%2Fb.md/raw?ref=c0ffee")]
+    [InlineData("../../b.md", false, "docs", "/api/v1/projects/g%2Fsub/p/repository/files/b.md/raw?ref=c0ffee")]
+    [InlineData("x.png?raw=1", true, "docs", "/api/v1/projects/g%2Fsub/p/repository/files/docs%2Fx.png/raw?ref=c0ffee&lfs=true")]
+    [InlineData("my%20file.md", false, "", "/api/v1/projects/g%2Fsub/p/repository/files/my%20file.md/raw?ref=c0ffee")]
+    [InlineData("./", false, "", "/api/v1/projects/g%2Fsub/p/repository/tree?ref=c0ffee")]
+    [InlineData("//cdn.example.com/x.png", true, "", null)]
+    [InlineData("HTTPS://example.com", false, "", null)]
+    [InlineData("#anchor", false, "", null)]
+    public void ReadmeLinks_Rewrite(string url, bool image, string directory, string? expected) =>
+        Assert.Equal(expected, new ReadmeLinks("g/sub/p", "c0ffee", directory).Rewrite(url, image));
 
     [Fact]
     public async Task Anonymous_ReadsPublicOperationsButMayNotPublishStarOrRun()

@@ -111,6 +111,76 @@ public sealed class PushToResultTests(EndToEndServer server) : IClassFixture<End
         Assert.True(run.GetProperty("status").GetString() == "success", runner.Output + run);
     }
 
+    [Fact]
+    public async Task RetryOnScriptFailure_FailsFirstTimeSucceedsSecond_SuccessAtAttemptTwoWithUsageOfBoth()
+    {
+        var tag = "t" + Guid.NewGuid().ToString("N")[..8];
+        var shared = Directory.CreateTempSubdirectory("mlops-retry-");
+        var marker = Path.Combine(shared.FullName, "tried");
+        var definition = $$"""
+            pipelines:
+              train:
+                on:
+                  push: { branches: [main] }
+                steps:
+                  flaky:
+                    image: mlops-test/busybox:1
+                    tags: [{{tag}}]
+                    retry: { max: 1, when: [script_failure] }
+                    run: |
+                      if [ -f {{marker}} ]; then echo second-time-lucky; else touch {{marker}}; echo first-time-fails; exit 3; fi
+            """;
+        var (repository, git) = await server.CloneWithDefinitionAsync(definition);
+        using var _ = git;
+        await using var runner = new RunnerProcess(server.BaseAddress, tag, "process");
+
+        await git.OkAsync("w", "push", "-q", "origin", "main");
+
+        var run = await WaitForRunAsync(repository, "success", "failed", "canceled");
+        Assert.True(run.GetProperty("status").GetString() == "success", runner.Output + run);
+        var job = run.GetProperty("jobs")[0];
+        Assert.Equal(2, job.GetProperty("attempt").GetInt32());
+        var id = job.GetProperty("id").GetInt64();
+        var log = await server.Admin().GetStringAsync($"/api/v1/jobs/{id}/log");
+        Assert.True(log.IndexOf("first-time-fails", StringComparison.Ordinal) < log.IndexOf("Attempt 2", StringComparison.Ordinal), log);
+        Assert.Contains("The command exited with code 3.", log);
+        Assert.Contains("second-time-lucky", log);
+        await using var connection = new Npgsql.NpgsqlConnection(server.Database.ConnectionString);
+        var attempts = (await Dapper.SqlMapper.QueryAsync<(int Attempt, bool Final)>(connection,
+            "SELECT attempt, final FROM job_usage WHERE job_id = @id ORDER BY attempt", new { id })).ToList();
+        Assert.Equal([(1, true), (2, true)], attempts);
+        shared.Delete(recursive: true);
+    }
+
+    [Fact]
+    public async Task ScriptFailure_RetryOnlyForTimeouts_FailsAtAttemptOne()
+    {
+        var tag = "t" + Guid.NewGuid().ToString("N")[..8];
+        var definition = $$"""
+            pipelines:
+              train:
+                on:
+                  push: { branches: [main] }
+                steps:
+                  broken:
+                    image: mlops-test/busybox:1
+                    tags: [{{tag}}]
+                    retry: { max: 2, when: [stuck_or_timeout_failure] }
+                    run: exit 4
+            """;
+        var (repository, git) = await server.CloneWithDefinitionAsync(definition);
+        using var _ = git;
+        await using var runner = new RunnerProcess(server.BaseAddress, tag, "process");
+
+        await git.OkAsync("w", "push", "-q", "origin", "main");
+
+        var run = await WaitForRunAsync(repository, "success", "failed", "canceled");
+        var job = run.GetProperty("jobs")[0];
+        Assert.Equal("failed", job.GetProperty("status").GetString());
+        Assert.Equal(1, job.GetProperty("attempt").GetInt32());
+        Assert.Equal("The command exited with code 4.", job.GetProperty("failure_reason").GetString());
+    }
+
     private async Task<JsonElement?> LatestRunAsync(string repository)
     {
         var runs = await server.GetJsonAsync(GitServer.Api(repository) + "/runs");

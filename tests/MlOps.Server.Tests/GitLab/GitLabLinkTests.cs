@@ -155,6 +155,49 @@ public sealed class GitLabLinkTests(GitLabLinkServer server) : IClassFixture<Git
     }
 
     [Fact]
+    public async Task GitHttp_GitLabLinkedProject_JobTokenFetchesMirrorAtCommit_PersonalTokenAndPushStillRefused()
+    {
+        var (_, linked, gitlabPath, _) = await ArrangeAsync();
+        await MlOpsServer.Ensure(await LinkAsync(linked, gitlabPath, GitServer.Maintainer));
+        var tip = await git.OkAsync("work", "rev-parse", "HEAD");
+        var jobToken = await RunningJobTokenAsync(linked, tip);
+        var asJob = $"http.extraHeader=Authorization: Basic {Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes("mlops-job:" + jobToken))}";
+        var url = GitCli.Url(server.BaseAddress, linked);
+
+        // As the runner stages a job: an empty repository, the run's commit fetched by its id, checked out.
+        await git.OkAsync(null, "init", "-q", "staged");
+        await git.OkAsync("staged", "-c", asJob, "fetch", "-q", "--depth", "1", url, tip);
+        await git.OkAsync("staged", "-c", "advice.detachedHead=false", "checkout", "-q", tip);
+        var personal = await git.RunAsync(null, "clone", server.Url(linked, GitServer.Maintainer), "personal");
+        var push = await git.RunAsync("staged", "-c", asJob, "push", url, $"{tip}:refs/heads/from-job");
+
+        Assert.Equal(tip, await git.OkAsync("staged", "rev-parse", "HEAD"));
+        Assert.NotEqual(0, personal.ExitCode);
+        Assert.Contains("hosted on gitlab", personal.Stderr);
+        Assert.NotEqual(0, push.ExitCode);
+        Assert.Contains("hosted on gitlab", push.Stderr);
+    }
+
+    // A job of the linked project at the commit, running (so its token is alive), started by the maintainer.
+    private async Task<string> RunningJobTokenAsync(string repository, string commit)
+    {
+        var token = MlOps.Server.Infrastructure.Auth.TokenHasher.NewToken("mljt-");
+        await using var connection = new NpgsqlConnection(server.Database.ConnectionString);
+        await connection.ExecuteAsync(
+            """
+            WITH p AS (SELECT p.id, n.id AS client, u.id AS maintainer FROM projects p JOIN namespaces n ON n.id = p.namespace_id,
+                                 users u WHERE n.full_path || '/' || p.path = @repository AND u.username = @maintainer),
+            r AS (INSERT INTO runs (project_id, client_id, pipeline, ref, commit_sha, trigger, triggered_by, triggered_by_name, status)
+                  SELECT id, client, 'train', 'refs/heads/main', @commit, 'manual', maintainer, @maintainer, 'running' FROM p
+                  RETURNING id, project_id, client_id, triggered_by)
+            INSERT INTO jobs (run_id, project_id, client_id, name, pipeline, ref, commit_sha, triggered_by, status, spec, token_hash)
+            SELECT id, project_id, client_id, 'fit', 'train', 'refs/heads/main', @commit, triggered_by, 'running', '{}', @hash FROM r
+            """,
+            new { repository, commit, maintainer = GitServer.Maintainer, hash = MlOps.Server.Infrastructure.Auth.TokenHasher.Hash(token) });
+        return token;
+    }
+
+    [Fact]
     public async Task Sync_AfterUpstreamPush_MirrorHasTheNewCommitAndStatusGoesToGitLab()
     {
         var (upstream, linked, gitlabPath, gitlabId) = await ArrangeAsync();

@@ -145,6 +145,30 @@ public sealed partial class ProcessExecutorTests(RunnerServer server) : IClassFi
     }
 
     [Fact]
+    public async Task Job_AllowedNetworkSendsPackets_BytesCounted_JobWithoutNetwork_None()
+    {
+        var repository = await server.ArrangeAsync();
+        var tag = NewTag();
+        // 200 datagrams of 1,000 bytes to a documentation address (RFC 5737): they leave by the default route, nobody answers.
+        const string send = "python3 -c \"import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); " +
+            "[s.sendto(b'x' * 1000, ('198.51.100.1', 9)) for _ in range(200)]\"";
+        var (_, talking) = await server.SeedRunAsync(repository, [RunnerServer.InlineJob("talk", send)], tags: [tag], network: "bridge");
+        var (_, quieting) = await server.SeedRunAsync(repository, [RunnerServer.InlineJob("quiet", "echo quiet")], tags: [tag]);
+        var jobs = new Dictionary<string, long> { ["talk"] = talking["talk"], ["quiet"] = quieting["quiet"] };
+        await using var runner = new RunnerProcess(server.BaseAddress, tag, "process",
+            new Dictionary<string, string> { ["MLOPS_RUNNER_ALLOW_NETWORK"] = "true" });
+
+        var talk = await server.WaitForJobAsync(jobs["talk"], Within, "success", "failed");
+        var quiet = await server.WaitForJobAsync(jobs["quiet"], Within, "success", "failed");
+
+        Assert.True(talk == "success" && quiet == "success", runner.Output + await LogAsync(jobs["talk"]));
+        const string Bytes = "SELECT network_tx_bytes FROM job_usage WHERE job_id = @id AND final";
+        Assert.True(await server.QueryAsync<long>(Bytes, new { id = jobs["talk"] }) >= 200_000);
+        Assert.Equal(0, await server.QueryAsync<long>(Bytes, new { id = jobs["quiet"] }));
+        Assert.Equal(0, await server.QueryAsync<long>("SELECT network_rx_bytes FROM job_usage WHERE job_id = @id AND final", new { id = jobs["quiet"] }));
+    }
+
+    [Fact]
     public async Task Runner_KilledMidJob_JobRetriedByAnotherRunnerAfterTheLease()
     {
         var repository = await server.ArrangeAsync();

@@ -128,23 +128,8 @@ public sealed class ContainerSampler
         }
     }
 
-    // The container's own network namespace, seen through its first process; loopback is not traffic.
-    private (long Rx, long Tx) Network()
-    {
-        long rx = 0, tx = 0;
-        foreach (var line in File.ReadLines($"/proc/{pid}/net/dev").Skip(2))
-        {
-            var colon = line.IndexOf(':');
-            if (colon < 0 || line[..colon].Trim() == "lo")
-            {
-                continue;
-            }
-            var f = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            rx += long.Parse(f[0], CultureInfo.InvariantCulture);
-            tx += long.Parse(f[8], CultureInfo.InvariantCulture);
-        }
-        return (rx, tx);
-    }
+    // The container's own network namespace, seen through its first process.
+    private (long Rx, long Tx) Network() => NetDev.Read($"/proc/{pid}/net/dev");
 
     private static long Number(string file) =>
         File.Exists(file) && long.TryParse(File.ReadAllText(file).Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : 0;

@@ -1,3 +1,4 @@
+using System.Net;
 using Docker.DotNet;
 using Docker.DotNet.Models;
 using Microsoft.Extensions.Options;
@@ -10,12 +11,14 @@ namespace MlOps.Runner.Executors.Docker;
 /// Runs a job in a container on the local Docker engine: image (local first), create with the
 /// job's limits (CPU, memory, its own GPUs by device request, no network unless asked and allowed,
 /// never privileged), attach, start, stream output, wait; on timeout or cancel stop it (SIGTERM,
-/// SIGKILL two seconds later). The container is always removed, whatever happened.
+/// SIGKILL two seconds later). The container is always removed, whatever happened, after the
+/// result is returned (see RemoveLater).
 /// </summary>
 public sealed class DockerExecutor(IDockerClient docker, ImagePuller images, IOptions<RunnerSettings> settings,
-    ILogger<DockerExecutor> logger) : IExecutor
+    ILogger<DockerExecutor> logger) : IExecutor, IAsyncDisposable
 {
     private static readonly TimeSpan CpuSampleInterval = TimeSpan.FromMilliseconds(100);
+    private readonly HashSet<Task> removals = [];
 
     public string Name => "docker";
 
@@ -23,24 +26,36 @@ public sealed class DockerExecutor(IDockerClient docker, ImagePuller images, IOp
         CancellationToken stop)
     {
         ValueTask Say(string line) => output(System.Text.Encoding.UTF8.GetBytes($"\u001b[1m$ {line}\u001b[0m\n"));
-        if (await images.EnsureAsync(request.Image, Say, stop) is { } imageError)
-        {
-            return new ExecutionResult(null, imageError);
-        }
         string id;
         try
         {
-            id = (await docker.Containers.CreateContainerAsync(Parameters(request), CancellationToken.None)).ID;
+            // Created straight away: the engine answers 404 when the image is missing, so the
+            // common case (the image is there) costs no inspect call first.
+            try
+            {
+                id = (await docker.Containers.CreateContainerAsync(Parameters(request), CancellationToken.None)).ID;
+            }
+            catch (DockerApiException e) when (e.StatusCode == HttpStatusCode.NotFound)
+            {
+                if (await images.EnsureAsync(request.Image, Say, stop) is { } imageError)
+                {
+                    return new ExecutionResult(null, imageError);
+                }
+                id = (await docker.Containers.CreateContainerAsync(Parameters(request), CancellationToken.None)).ID;
+            }
         }
         catch (DockerApiException e)
         {
             return new ExecutionResult(null, $"The container could not be created: {e.ResponseBody}");
         }
+        request.Phases?.Mark("create");
         try
         {
+            await request.Ready;
             using var stream = await docker.Containers.AttachContainerAsync(id,
                 new ContainerAttachParameters { Stream = true, Stdout = true, Stderr = true }, CancellationToken.None);
             await docker.Containers.StartContainerAsync(id, new ContainerStartParameters(), CancellationToken.None);
+            request.Phases?.Mark("start");
             var pump = LogStreamer.PumpAsync(stream, output, CancellationToken.None);
             var wait = docker.Containers.WaitContainerAsync(id, CancellationToken.None);
             using var sampling = new CancellationTokenSource();
@@ -52,9 +67,11 @@ public sealed class DockerExecutor(IDockerClient docker, ImagePuller images, IOp
                 await docker.Containers.StopContainerAsync(id, new ContainerStopParameters { WaitBeforeKillSeconds = 2 }, CancellationToken.None);
             }
             var exit = await wait;
+            request.Phases?.Mark("wait");
             await sampling.CancelAsync();
             await sampler;
             await pump;
+            request.Phases?.Mark("output");
             return stopped ? new ExecutionResult(null) : new ExecutionResult((int)exit.StatusCode);
         }
         catch (DockerApiException e)
@@ -63,8 +80,31 @@ public sealed class DockerExecutor(IDockerClient docker, ImagePuller images, IOp
         }
         finally
         {
-            await RemoveAsync(id);
+            RemoveLater(id);
         }
+    }
+
+    /// <summary>Waits for the containers still being removed: the runner never stops with one left behind.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Task[] left;
+        lock (removals)
+        {
+            left = [.. removals];
+        }
+        await Task.WhenAll(left);
+    }
+
+    // The job's end is reported without waiting for its container to go (removal takes the engine
+    // tens of milliseconds); the removal still always happens, and the runner waits for it when it stops.
+    private void RemoveLater(string id)
+    {
+        var removal = Task.Run(() => RemoveAsync(id));
+        lock (removals)
+        {
+            removals.Add(removal);
+        }
+        removal.ContinueWith(done => { lock (removals) removals.Remove(done); }, TaskScheduler.Default);
     }
 
     public async Task CleanUpLeftoversAsync(CancellationToken cancellationToken)

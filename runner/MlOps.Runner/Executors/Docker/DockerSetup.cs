@@ -6,7 +6,7 @@ namespace MlOps.Runner.Executors.Docker;
 
 public static class DockerSetup
 {
-    /// <summary>One client for the engine (it pools its connections), the image policy, and the executor.</summary>
+    /// <summary>One client for the engine (it pools its connections), the image policy, the executor and the image builder.</summary>
     public static IServiceCollection AddDockerExecutor(this IServiceCollection services)
     {
         services.AddSingleton<IDockerClient>(sp => new DockerClientBuilder()
@@ -14,6 +14,7 @@ public static class DockerSetup
             .Build());
         services.AddSingleton<ImagePuller>();
         services.AddSingleton<IExecutor, DockerExecutor>();
+        services.AddSingleton<IImageBuilder, ImageBuilder>();
         return services;
     }
 }

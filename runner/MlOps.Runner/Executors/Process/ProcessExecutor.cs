@@ -10,13 +10,17 @@ namespace MlOps.Runner.Executors.Process;
 /// development). Same contract as Docker's: output streamed as it comes, usage sampled, stopped
 /// within seconds. There is no isolation: the job runs as the runner's user, so use it only for
 /// trusted projects. The image is ignored; GPUs are passed as CUDA_VISIBLE_DEVICES.
+/// Network bytes: a job shares the host's network namespace, so for a job allowed network they
+/// are the host's (non-loopback) traffic while it runs, an upper bound when other programs use
+/// the network too; a job without network is not charged any (nor is it kept off the network:
+/// the process executor isolates nothing).
 /// </summary>
 public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<ProcessExecutor> logger) : IExecutor
 {
     // The command runs under a shell that, once it has waited for it, saves its own /proc stat:
     // cutime/cstime there hold the CPU of the whole finished tree, which sampling alone would miss
-    // for the last interval.
-    private const string Wrapper = "\"$@\"; rc=$?; cat /proc/$$/stat > \"$0\" 2>/dev/null; exit $rc";
+    // for the last interval. Builtins only (read, printf): a `cat` there cost every job a process start.
+    private const string Wrapper = "\"$@\"; rc=$?; read -r s < /proc/$$/stat; printf '%s\\n' \"$s\" > \"$0\" 2>/dev/null; exit $rc";
 
     public string Name => "process";
 
@@ -51,6 +55,8 @@ public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<P
         }
 
         using var process = new System.Diagnostics.Process { StartInfo = start };
+        await request.Ready;
+        (long Rx, long Tx)? network = request.Network ? NetDev.Read(HostNetDev) : null;
         try
         {
             process.Start();
@@ -59,13 +65,14 @@ public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<P
         {
             return new ExecutionResult(null, $"The process could not start: {e.Message}");
         }
+        request.Phases?.Mark("start");
         process.StandardInput.Close();
         var outputLock = new SemaphoreSlim(1, 1);
         var pumps = Task.WhenAll(
             PumpAsync(process.StandardOutput.BaseStream, output, outputLock),
             PumpAsync(process.StandardError.BaseStream, output, outputLock));
         using var sampling = new CancellationTokenSource();
-        var sampler = SampleAsync(process.Id, usage, sampling.Token);
+        var sampler = SampleAsync(process.Id, network, usage, sampling.Token);
         try
         {
             await process.WaitForExitAsync(stop);
@@ -76,9 +83,13 @@ public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<P
             process.Kill(entireProcessTree: true);
             await process.WaitForExitAsync(CancellationToken.None);
         }
+        request.Phases?.Mark("wait");
         await sampling.CancelAsync();
         await sampler;
+        // Traffic of the job's last moments, after the last sample.
+        SampleNetwork(network, usage);
         await pumps;
+        request.Phases?.Mark("output");
         if (File.Exists(statFile))
         {
             if (ProcTree.CpuFromStatText(await File.ReadAllTextAsync(statFile, CancellationToken.None)) is { } cpu)
@@ -110,7 +121,7 @@ public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<P
         }
     }
 
-    private async Task SampleAsync(int pid, UsageMeter usage, CancellationToken cancellationToken)
+    private async Task SampleAsync(int pid, (long Rx, long Tx)? network, UsageMeter usage, CancellationToken cancellationToken)
     {
         using var timer = new PeriodicTimer(settings.Value.SampleInterval);
         do
@@ -123,6 +134,7 @@ public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<P
                     usage.Memory(sample.RssBytes);
                     usage.Io(sample.ReadBytes, sample.WriteBytes);
                 }
+                SampleNetwork(network, usage);
             }
             catch (Exception e) when (e is IOException or FormatException)
             {
@@ -130,6 +142,17 @@ public sealed class ProcessExecutor(IOptions<RunnerSettings> settings, ILogger<P
             }
         }
         while (await WaitAsync(timer, cancellationToken));
+    }
+
+    private const string HostNetDev = "/proc/net/dev";
+
+    private static void SampleNetwork((long Rx, long Tx)? before, UsageMeter usage)
+    {
+        if (before is { } b)
+        {
+            var (rx, tx) = NetDev.Read(HostNetDev);
+            usage.Io(rxBytes: rx - b.Rx, txBytes: tx - b.Tx);
+        }
     }
 
     private static async Task<bool> WaitAsync(PeriodicTimer timer, CancellationToken cancellationToken)

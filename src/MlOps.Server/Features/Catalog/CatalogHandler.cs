@@ -24,7 +24,7 @@ public sealed class CatalogHandler(AccessGate gate, OperationRepository operatio
         if (shown is not null && await source.TextAsync(project.ProjectId, project.GitBackend, shown.CommitSha, OperationSource.ReadmeFile,
                 cancellationToken) is { } markdown)
         {
-            readme = ReadmeRenderer.Render(markdown);
+            readme = ReadmeRenderer.Render(markdown, new ReadmeLinks(project.FullPath, shown.CommitSha));
         }
         var starred = caller is not null && await IsStarredAsync(op.Id, caller.UserId, cancellationToken);
         return new OperationPage(op.ToSummary(), starred, shown?.Version, readme, shown?.ToResponse(op).Manifest,

@@ -14,7 +14,7 @@ public sealed record YankRequest(string? Reason);
 
 /// <param name="Project">The project the run belongs to and is billed to (its client).</param>
 /// <param name="Ref">Where repository inputs are read; the project's default branch when absent.</param>
-public sealed record OperationRunRequest(string? Project, string? Ref, JsonElement? Params, JsonElement? Inputs);
+public sealed record OperationRunRequest(string? Project, string? Ref, JsonElement? Params, JsonElement? Inputs, JsonElement? Tags = null);
 
 public sealed record OperationRunResponse(long RunId, long JobId, string Project, string Status, string Operation, string CommitSha);
 

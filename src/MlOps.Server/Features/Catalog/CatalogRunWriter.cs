@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dapper;
+using MlOps.Pipelines.Compilation;
 using MlOps.Server.Infrastructure.Database;
 using Npgsql;
 
@@ -7,7 +8,12 @@ namespace MlOps.Server.Features.Catalog;
 
 /// <summary>One job of a run the catalog creates: its name, frozen spec and the claim columns copied out of it.</summary>
 public sealed record CatalogJob(string Name, object Spec, int Gpus, string? GpuModel, double Cpus, long MemoryBytes,
-    int TimeoutSeconds, string? CacheKey, int MaxAttempts);
+    int TimeoutSeconds, string? CacheKey, int MaxAttempts, IReadOnlyList<string> Tags)
+{
+    /// <summary>A compiled job's claim columns, as run creation copies them for pipelines (runner tags; retries + 1 attempts).</summary>
+    public static CatalogJob From(Job job) => new(job.Name, job, job.Resources.Gpus, job.Resources.GpuModel, job.Resources.Cpus,
+        job.Resources.MemoryBytes, job.TimeoutSeconds, job.CacheKey, job.Retry + 1, job.Tags);
+}
 
 /// <summary>A run with trigger `operation`: an image build or a one-step run.</summary>
 public sealed record CatalogRun(long ProjectId, long ClientId, string Pipeline, string Ref, string CommitSha, long TriggeredBy,
@@ -40,16 +46,16 @@ public static class CatalogRunWriter
         var jobId = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
             """
             INSERT INTO jobs (run_id, project_id, client_id, name, pipeline, ref, commit_sha, triggered_by, spec,
-                              gpus, gpu_model, cpus, memory_bytes, timeout_seconds, cache_key, max_attempts)
+                              gpus, gpu_model, cpus, memory_bytes, timeout_seconds, cache_key, max_attempts, tags)
             VALUES (@runId, @ProjectId, @ClientId, @Name, @Pipeline, @Ref, @CommitSha, @TriggeredBy, @Spec::jsonb,
-                    @Gpus, @GpuModel, @Cpus, @MemoryBytes, @TimeoutSeconds, @CacheKey, @MaxAttempts)
+                    @Gpus, @GpuModel, @Cpus, @MemoryBytes, @TimeoutSeconds, @CacheKey, @MaxAttempts, @Tags)
             RETURNING id
             """,
             new
             {
                 runId, run.ProjectId, run.ClientId, job.Name, run.Pipeline, run.Ref, run.CommitSha, run.TriggeredBy,
                 Spec = JsonSerializer.Serialize(job.Spec, StoredJson.Options),
-                job.Gpus, job.GpuModel, job.Cpus, job.MemoryBytes, job.TimeoutSeconds, job.CacheKey, job.MaxAttempts,
+                job.Gpus, job.GpuModel, job.Cpus, job.MemoryBytes, job.TimeoutSeconds, job.CacheKey, job.MaxAttempts, Tags = job.Tags.ToArray(),
             }, transaction, cancellationToken: cancellationToken));
         await connection.ExecuteAsync(new CommandDefinition("SELECT advance_run(@runId)", new { runId }, transaction,
             cancellationToken: cancellationToken));

@@ -39,7 +39,7 @@ public sealed partial class OperationRunHandler(AccessGate gate, CatalogResolver
 
         var context = new CompileContext { Project = project.FullPath, Client = project.ClientPath, CommitSha = commit, Ref = gitRef };
         var errors = new ErrorSink("request");
-        var graph = OperationRun.Compile(operation, request.Inputs, request.Params, context, errors);
+        var graph = OperationRun.Compile(operation, request.Inputs, request.Params, context, errors, request.Tags);
         if (graph is null)
         {
             throw Invalid(errors);
@@ -48,8 +48,7 @@ public sealed partial class OperationRunHandler(AccessGate gate, CatalogResolver
         await artifacts.CheckAsync(caller, job.Inputs.Select(i => (job.Name, i)), cancellationToken);
 
         var run = new CatalogRun(project.ProjectId, project.ClientId, graph.Pipeline, gitRef, commit, caller.UserId, caller.Username,
-            job.Params, graph, new CatalogJob(job.Name, job, job.Resources.Gpus, job.Resources.GpuModel, job.Resources.Cpus,
-                job.Resources.MemoryBytes, job.TimeoutSeconds, job.CacheKey, 3));
+            job.Params, graph, CatalogJob.From(job));
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var (runId, jobId) = await CatalogRunWriter.InsertAsync(connection, transaction, run, cancellationToken);
@@ -69,6 +68,7 @@ public sealed partial class OperationRunHandler(AccessGate gate, CatalogResolver
             var m = NamedPort().Match(e.Message);
             var field = m.Success ? $"{m.Groups[1].Value}s.{m.Groups[2].Value}"
                 : e.Message.Contains("params", StringComparison.Ordinal) ? "params"
+                : e.Message.Contains("tag", StringComparison.Ordinal) ? "tags"
                 : e.Message.Contains("input", StringComparison.Ordinal) ? "inputs" : "body";
             if (!fields.TryGetValue(field, out var list)) fields[field] = list = [];
             list.Add(e.Message + (e.Hint is null ? "" : $" ({e.Hint})"));

@@ -113,7 +113,7 @@ public sealed class PublishRepository(NpgsqlDataSource dataSource)
         var run = new CatalogRun(project.ProjectId, project.ClientId, ImageBuildJobSpec.PipelineName, draft.CommitSha, draft.CommitSha,
             draft.Publisher.UserId, draft.Publisher.Username, new { operation, version = draft.Version },
             null, new CatalogJob(ImageBuildJobSpec.JobName, spec, 0, null, spec.Resources.Cpus, spec.Resources.MemoryBytes,
-                spec.TimeoutSeconds, null, 1));
+                spec.TimeoutSeconds, null, 1, []));
         var (_, jobId) = await CatalogRunWriter.InsertAsync(connection, transaction, run, cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             "UPDATE operation_versions SET build_job_id = @jobId WHERE id = @versionId", new { jobId, versionId }, transaction,

@@ -8,7 +8,8 @@ namespace MlOps.Server.Features.Catalog;
 /// <summary>
 /// Renders a repository's README for the catalog page. It is anyone's text shown on our pages, so
 /// raw HTML is escaped (DisableHtml) and links or images with a scheme other than http, https or
-/// mailto (javascript:, data:, vbscript:) lose their target.
+/// mailto (javascript:, data:, vbscript:) lose their target. Relative links and images point at
+/// the repository's files at the shown version's commit (<see cref="ReadmeLinks"/>).
 /// </summary>
 public static class ReadmeRenderer
 {
@@ -19,12 +20,13 @@ public static class ReadmeRenderer
         .DisableHtml()
         .Build();
 
-    public static string Render(string markdown)
+    public static string Render(string markdown, ReadmeLinks? links = null)
     {
         var document = Markdown.Parse(markdown.Length > MaxBytes ? markdown[..MaxBytes] : markdown, Pipeline);
         foreach (var link in document.Descendants<LinkInline>())
         {
             if (!IsSafe(link.Url)) link.Url = "#";
+            else if (links?.Rewrite(link.Url, link.IsImage) is { } rewritten) link.Url = rewritten;
         }
         foreach (var link in document.Descendants<AutolinkInline>())
         {

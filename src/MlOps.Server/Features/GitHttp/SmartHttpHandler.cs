@@ -11,7 +11,7 @@ using MlOps.Server.Quotas;
 namespace MlOps.Server.Features.GitHttp;
 
 /// <summary>Git smart HTTP (gitprotocol-http(5)): ref advertisement, fetch and push.</summary>
-public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedGitBackend embedded, GitServiceRunner runner,
+public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedGitBackend embedded, GitBackends backends, GitServiceRunner runner,
     ProtectedBranchRepository protectedBranches, PushEventRepository pushEvents, ProjectStore projects, LfsRepository lfs,
     RepositoryHousekeeping housekeeping, StorageQuotaCheck storageQuota, ServerMetrics metrics,
     ILogger<SmartHttpHandler> logger)
@@ -143,6 +143,13 @@ public sealed partial class SmartHttpHandler(GitAccessResolver access, EmbeddedG
 
     private async Task<string> RepositoryAsync(ProjectAccess project, CancellationToken cancellationToken)
     {
+        if (project.GitBackend != EmbeddedGitBackend.KindName)
+        {
+            // Only jobs get here (GitAccessResolver), to fetch from the mirror the server keeps.
+            var mirror = backends.For(project.GitBackend).LocalPath(project.ProjectId);
+            return Directory.Exists(mirror) ? mirror : throw new GitHttpException(StatusCodes.Status404NotFound,
+                $"The mirror of '{project.FullPath}' has not been fetched from {project.GitBackend} yet.");
+        }
         // Projects created before Git hosting existed get their repository on first use.
         await embedded.EnsureCreatedAsync(project.ProjectId, project.DefaultBranch, cancellationToken);
         return embedded.LocalPath(project.ProjectId);

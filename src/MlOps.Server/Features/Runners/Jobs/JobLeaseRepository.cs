@@ -37,27 +37,42 @@ public sealed class JobLeaseRepository(NpgsqlDataSource dataSource)
         return job.CancelRequested;
     }
 
-    /// <summary>Ends a running job; a failure after a cancel request is recorded as canceled.</summary>
-    public async Task<FinishedJob?> FinishAsync(long jobId, bool success, int? exitCode, string? failureReason, JobUsageReport? usage,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends a running job; a failure after a cancel request is recorded as canceled. A failure of a
+    /// kind its `retry: when:` lists, with attempts left, queues the job again as a new attempt
+    /// (status pending): the failed attempt keeps its usage row and its part of the log.
+    /// </summary>
+    public async Task<FinishedJob?> FinishAsync(long jobId, bool success, int? exitCode, string? failureReason, string failureKind,
+        JobUsageReport? usage, CancellationToken cancellationToken, string? imageDigest = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var job = await connection.QuerySingleOrDefaultAsync<(long RunId, int Attempt, string Status)>(new CommandDefinition(
             """
-            UPDATE jobs SET status = CASE WHEN @success THEN 'success' WHEN cancel_requested THEN 'canceled' ELSE 'failed' END,
-                            exit_code = @exitCode, failure_reason = CASE WHEN @success THEN NULL ELSE @failureReason END,
-                            finished_at = now(), updated_at = now(), token_hash = NULL, lease_expires_at = NULL, gpu_uuids = '{}'
-            WHERE id = @jobId AND status = 'running'
-            RETURNING run_id, attempt, status
-            """, new { jobId, success, exitCode, failureReason }, transaction, cancellationToken: cancellationToken));
+            WITH me AS (
+                SELECT id, NOT @success AND NOT cancel_requested AND attempt < max_attempts AND job_retries(spec, @failureKind) AS again
+                FROM jobs WHERE id = @jobId AND status = 'running' FOR UPDATE)
+            UPDATE jobs j SET
+                status = CASE WHEN me.again THEN 'pending' WHEN @success THEN 'success' WHEN cancel_requested THEN 'canceled' ELSE 'failed' END,
+                attempt = CASE WHEN me.again THEN j.attempt + 1 ELSE j.attempt END,
+                exit_code = CASE WHEN me.again THEN NULL ELSE @exitCode END,
+                failure_reason = CASE WHEN @success OR me.again THEN NULL ELSE @failureReason END,
+                image_digest = CASE WHEN @success THEN @imageDigest ELSE j.image_digest END,
+                finished_at = CASE WHEN me.again THEN NULL ELSE now() END,
+                queued_at = CASE WHEN me.again THEN now() ELSE j.queued_at END,
+                runner_id = CASE WHEN me.again THEN NULL ELSE j.runner_id END,
+                updated_at = now(), token_hash = NULL, lease_expires_at = NULL, gpu_uuids = '{}'
+            FROM me WHERE j.id = me.id
+            RETURNING j.run_id, j.attempt - CASE WHEN me.again THEN 1 ELSE 0 END, j.status
+            """, new { jobId, success, exitCode, failureReason, failureKind, imageDigest }, transaction, cancellationToken: cancellationToken));
         if (job.RunId == 0)
         {
             return null;
         }
         await UsageWriter.WriteAsync(connection, transaction, jobId, job.Attempt, usage, final: true, cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition("SELECT advance_run(@RunId)", new { job.RunId }, transaction,
-            cancellationToken: cancellationToken));
+        await connection.ExecuteAsync(new CommandDefinition(
+            job.Status == "pending" ? $"SELECT advance_run(@RunId); SELECT pg_notify('{JobQueueSignal.Channel}', @RunId::text)" : "SELECT advance_run(@RunId)",
+            new { job.RunId }, transaction, cancellationToken: cancellationToken));
         await transaction.CommitAsync(cancellationToken);
         return new FinishedJob(job.RunId, job.Status);
     }

@@ -32,7 +32,8 @@ public sealed class JobPayloadBuilder(NpgsqlDataSource dataSource, SecretVault s
             resources.ValueKind == JsonValueKind.Object && resources.TryGetProperty("cpus", out var c) ? c.GetDouble() : 0,
             resources.ValueKind == JsonValueKind.Object && resources.TryGetProperty("memory_bytes", out var m) ? m.GetInt64() : 0,
             spec.TryGetProperty("timeout_seconds", out var t) ? t.GetInt32() : 3600,
-            Str(spec, "network") ?? "none");
+            Str(spec, "network") ?? "none",
+            ImageBuildOf(spec));
         var secretNames = Array(spec, "secrets").Select(s => s.GetString()!).ToList();
         var values = await secrets.ResolveAsync(job.ProjectId, secretNames, cancellationToken);
         return new JobPayload(job.Id, job.RunId, job.Name, job.Attempt, jobToken, job.ProjectPath, job.Ref, job.CommitSha, repositoryUrl,
@@ -45,6 +46,10 @@ public sealed class JobPayloadBuilder(NpgsqlDataSource dataSource, SecretVault s
     // job it reuses.
     private async Task<IReadOnlyList<JobDependency>> DependenciesAsync(ClaimedJob job, CancellationToken cancellationToken)
     {
+        if (!job.HasNeeds)
+        {
+            return [];
+        }
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return (await connection.QueryAsync<JobDependency>(new CommandDefinition(
             """
@@ -59,6 +64,14 @@ public sealed class JobPayloadBuilder(NpgsqlDataSource dataSource, SecretVault s
             ORDER BY d.name, a.name
             """, new { job.Id }, cancellationToken: cancellationToken))).AsList();
     }
+
+    // An operation's image build (docs/catalog.md, "The image_build job"): the runner needs where and how, not which operation.
+    private static ImageBuildSpec? ImageBuildOf(JsonElement spec) =>
+        spec.TryGetProperty("image_build", out var b) && b.ValueKind == JsonValueKind.Object
+            ? new ImageBuildSpec(Str(b, "context") ?? ".", Str(b, "dockerfile") ?? "Dockerfile", Str(b, "target")!,
+                b.TryGetProperty("labels", out var l) && l.ValueKind == JsonValueKind.Object
+                    ? l.EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetString() ?? "") : new Dictionary<string, string>())
+            : null;
 
     private static string RepositoryUrl(Uri server, string projectPath) => new Uri(server, projectPath + ".git").AbsoluteUri;
 

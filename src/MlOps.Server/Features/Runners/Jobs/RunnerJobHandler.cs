@@ -48,14 +48,13 @@ public sealed class RunnerJobHandler(JobClaimRepository claims, JobLeaseReposito
 
     private async Task<ClaimedJob?> TryClaimAsync(string runnerToken, RunnerCapacity capacity, string jobToken, CancellationToken cancellationToken)
     {
-        await using var connection = await claims.DataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var runner = await claims.RecordCapacityAsync(connection, transaction, runnerToken, capacity, cancellationToken)
-            ?? throw new ForbiddenException("Unknown runner token: register again.");
-        var job = runner.Paused ? null
-            : await claims.ClaimAsync(connection, transaction, runner.Id, capacity, jobToken, options.Value.LeaseSeconds, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return job;
+        var claim = await claims.ClaimAsync(runnerToken, capacity, jobToken, options.Value.LeaseSeconds, cancellationToken);
+        return claim.Outcome switch
+        {
+            "claimed" => claim,
+            "unknown_runner" => throw new ForbiddenException("Unknown runner token: register again."),
+            _ => null,
+        };
     }
 
     public async Task<JobUpdateResponse> UpdateAsync(long jobId, JobUpdate update, CancellationToken cancellationToken)
@@ -68,8 +67,18 @@ public sealed class RunnerJobHandler(JobClaimRepository claims, JobLeaseReposito
                 return new JobUpdateResponse(canceled ? JobStates.Canceled : JobStates.Running);
             case JobStates.Success or JobStates.Failed:
                 var reason = update.FailureReason is { Length: > 1000 } long_ ? long_[..1000] : update.FailureReason;
+                if (update.ImageDigest is { } digest && !IsImageId(digest))
+                {
+                    throw new ValidationException("image_digest", "image_digest must be an image id: sha256: and 64 lower-case hex digits.");
+                }
+                if (update.FailureKind is not null && !FailureKinds.IsKnown(update.FailureKind))
+                {
+                    throw new ValidationException("failure_kind",
+                        $"failure_kind must be {FailureKinds.Script}, {FailureKinds.StuckOrTimeout} or {FailureKinds.RunnerSystem}.");
+                }
                 var finished = await leases.FinishAsync(jobId, update.State == JobStates.Success, update.ExitCode,
-                    reason ?? (update.State == JobStates.Failed ? "The job failed." : null), update.Usage, cancellationToken)
+                    reason ?? (update.State == JobStates.Failed ? "The job failed." : null), update.FailureKind ?? FailureKinds.Script,
+                    update.Usage, cancellationToken, update.ImageDigest)
                     ?? throw Gone(jobId);
                 logger.LogInformation("Job {JobId} finished: {Status}", jobId, finished.Status);
                 return new JobUpdateResponse(finished.Status);
@@ -83,6 +92,9 @@ public sealed class RunnerJobHandler(JobClaimRepository claims, JobLeaseReposito
                 throw new ValidationException("state", "state must be running, success, failed or handed_back.");
         }
     }
+
+    private static bool IsImageId(string digest) =>
+        digest.Length == 71 && digest.StartsWith("sha256:", StringComparison.Ordinal) && digest[7..].All(char.IsAsciiHexDigitLower);
 
     private static ForbiddenException Gone(long jobId) =>
         new($"Job {jobId} is not running under this token any more (it finished, or its lease lapsed and it was retried).");
