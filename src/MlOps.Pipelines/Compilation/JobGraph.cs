@@ -3,7 +3,11 @@ namespace MlOps.Pipelines.Compilation;
 // Plain records for the wire: the server serializes them with System.Text.Json (snake_case).
 // Every path is relative to the job's workspace, which the runner makes the working directory.
 
-public sealed record JobGraph(string Pipeline, string Project, string Client, string CommitSha, string Ref, IReadOnlyList<Job> Jobs);
+public sealed record JobGraph(string Pipeline, string Project, string Client, string CommitSha, string Ref, IReadOnlyList<Job> Jobs)
+{
+    /// <summary>The group whose older runs this run supersedes; null only in graphs stored before the key existed.</summary>
+    public RunConcurrency? Concurrency { get; init; }
+}
 
 public sealed record Job(
     string Name,

@@ -22,7 +22,10 @@ public static class PipelineCompiler
             jobs[step.Name] = job;
             list.Add(job);
         }
-        return new JobGraph(pipeline.Definition.Name, context.Project, context.EffectiveClient, context.CommitSha, context.Ref, list);
+        return new JobGraph(pipeline.Definition.Name, context.Project, context.EffectiveClient, context.CommitSha, context.Ref, list)
+        {
+            Concurrency = RunConcurrency.For(pipeline.Definition, context.Ref),
+        };
     }
 
     private static Job CompileStep(ValidatedStep step, ValidatedPipeline pipeline, CompileContext context, Dictionary<string, Job> upstream,

@@ -11,7 +11,11 @@ public sealed record PipelineDefinition(
     IReadOnlyList<ParamSpec> Params,
     IReadOnlyDictionary<string, string> Env,
     IReadOnlyList<string> Secrets,
-    IReadOnlyList<StepDefinition> Steps);
+    IReadOnlyList<StepDefinition> Steps)
+{
+    /// <summary><c>concurrency:</c>; null when the pipeline has none (the default group, running jobs left alone).</summary>
+    public ConcurrencyDefinition? Concurrency { get; init; }
+}
 
 /// <summary><c>owner/name@version</c>, the version exact (semver or a 40-hex commit).</summary>
 public sealed record OperationRef(string Owner, string Name, string Version)

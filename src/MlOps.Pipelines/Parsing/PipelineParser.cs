@@ -7,7 +7,7 @@ namespace MlOps.Pipelines.Parsing;
 /// <summary>Reads the shape of an <c>mlops.yml</c>; cross-references are checked later by the validator.</summary>
 public static class PipelineParser
 {
-    private static readonly string[] PipelineKeys = ["description", "on", "params", "env", "secrets", "steps"];
+    private static readonly string[] PipelineKeys = ["description", "on", "params", "env", "secrets", "concurrency", "steps"];
 
     public static PipelineFile? Parse(string content, ErrorSink errors, YamlLimits? limits = null)
     {
@@ -45,6 +45,7 @@ public static class PipelineParser
         var parameters = map.Get("params") is { } p ? ParamSpecParser.ReadAll(p, r, where) : [];
         var env = map.Get("env") is { } e ? EnvParser.ReadEnv(e, r, where) : new Dictionary<string, string>();
         var secrets = map.Get("secrets") is { } s ? EnvParser.ReadSecrets(s, r, where) : [];
+        var concurrency = map.Get("concurrency") is { } c ? ConcurrencyParser.Read(c, r, name) : null;
 
         var steps = new List<StepDefinition>();
         if (map.Get("steps") is not { } stepsNode) r.Errors.Add(key, $"pipeline '{name}' has no steps");
@@ -58,6 +59,6 @@ public static class PipelineParser
                 foreach (var (stepKey, stepNode) in stepsMap.Entries)
                     if (StepParser.Read(stepKey, stepNode, r) is { } step) steps.Add(step);
         }
-        return new PipelineDefinition(name, key.Line, key.Column, triggers, parameters, env, secrets, steps);
+        return new PipelineDefinition(name, key.Line, key.Column, triggers, parameters, env, secrets, steps) { Concurrency = concurrency };
     }
 }

@@ -108,6 +108,53 @@ public sealed class GitLabLinkTests(GitLabLinkServer server) : IClassFixture<Git
     }
 
     [Fact]
+    public async Task Link_RegistersHook_SubscribesToPushTagAndMergeRequestEvents()
+    {
+        var (_, linked, gitlabPath, gitlabId) = await ArrangeAsync();
+
+        await MlOpsServer.Ensure(await LinkAsync(linked, gitlabPath, GitServer.Maintainer));
+
+        var hook = JsonDocument.Parse(server.GitLab.Requests.Single(r => r.Key == $"POST /api/v4/projects/{gitlabId}/hooks").Body).RootElement;
+        Assert.True(hook.GetProperty("push_events").GetBoolean());
+        Assert.True(hook.GetProperty("tag_push_events").GetBoolean());
+        Assert.True(hook.GetProperty("merge_requests_events").GetBoolean());
+    }
+
+    [Fact]
+    public async Task HookUpgrade_LinkRegisteredBeforeMergeRequestEvents_UpdatedOnceInPlace()
+    {
+        var (_, linked, gitlabPath, gitlabId) = await ArrangeAsync();
+        await MlOpsServer.Ensure(await LinkAsync(linked, gitlabPath, GitServer.Maintainer));
+        var secret = JsonDocument.Parse(server.GitLab.Requests.Single(r => r.Key == $"POST /api/v4/projects/{gitlabId}/hooks").Body)
+            .RootElement.GetProperty("token").GetString();
+        var id = (await server.GetJsonAsync(GitServer.Api(linked))).GetProperty("id").GetInt64();
+        await using (var connection = new NpgsqlConnection(server.Database.ConnectionString))
+        {
+            // As a link made before version 2 was stored (the migration gives old rows version 1).
+            await connection.ExecuteAsync("UPDATE gitlab_links SET hook_version = 1 WHERE project_id = @id", new { id });
+        }
+        var hook = Recorded.Fixture("hook.json");
+        server.GitLab
+            .Reply($"GET /api/v4/projects/{gitlabId}/hooks/1", new Recorded(HttpStatusCode.OK, hook))
+            .Reply($"PUT /api/v4/projects/{gitlabId}/hooks/1",
+                new Recorded(HttpStatusCode.OK, hook.Replace("\"merge_requests_events\": false", "\"merge_requests_events\": true")));
+        var upgrade = server.Services.GetRequiredService<GitLabHookUpgrade>();
+
+        var first = await upgrade.UpgradeAsync(CancellationToken.None);
+        var second = await upgrade.UpgradeAsync(CancellationToken.None);
+
+        Assert.Equal((1, 0), (first, second));
+        var edit = server.GitLab.Requests.Single(r => r.Key == $"PUT /api/v4/projects/{gitlabId}/hooks/1");
+        var body = JsonDocument.Parse(edit.Body).RootElement;
+        Assert.Equal("http://example.com/hook", body.GetProperty("url").GetString());
+        Assert.Equal(secret, body.GetProperty("token").GetString());
+        Assert.True(body.GetProperty("merge_requests_events").GetBoolean());
+        Assert.Equal(server.Tokens[GitServer.Maintainer], edit.Token);
+        await using var db = new NpgsqlConnection(server.Database.ConnectionString);
+        Assert.Equal(2, await db.QuerySingleAsync<int>("SELECT hook_version FROM gitlab_links WHERE project_id = @id", new { id }));
+    }
+
+    [Fact]
     public async Task GitHttp_GitLabLinkedProject_JobTokenFetchesMirrorAtCommit_PersonalTokenAndPushStillRefused()
     {
         var (_, linked, gitlabPath, _) = await ArrangeAsync();

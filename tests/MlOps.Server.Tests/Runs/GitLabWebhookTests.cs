@@ -241,6 +241,33 @@ public class GitLabWebhookTests(GitLabWebhookServer server) : IClassFixture<GitL
     }
 
     [Fact]
+    public async Task Deliver_SecretChangedAfterItWasCached_OldOneRefusedNewOneAccepted()
+    {
+        var gitlabId = UniqueGitLabId();
+        var (_, projectId) = await LinkAsync(gitlabId, "http://127.0.0.1:1/group/p.git");
+        var body = WithProject(Fixture("push.json"), gitlabId);
+        Assert.Equal(HttpStatusCode.Accepted, (await DeliverAsync(body, "Push Hook", key: "before-change")).StatusCode);
+        var protector = server.Services.GetRequiredService<SecretProtector>();
+        await using (var db = await server.DbAsync())
+        {
+            await db.ExecuteAsync("UPDATE gitlab_links SET hook_secret_encrypted = @secret WHERE project_id = @projectId",
+                new { projectId, secret = protector.Protect(Secret + "-new") });
+        }
+
+        // The old secret, still cached, stops working once the change notice clears the cache
+        // (milliseconds; polled, not timed). Only the old one is sent until then, so nothing else refreshes the cache.
+        var old = HttpStatusCode.Accepted;
+        for (var i = 0; i < 200 && old == HttpStatusCode.Accepted; i++)
+        {
+            old = (await DeliverAsync(body, "Push Hook", key: "old-secret")).StatusCode;
+            await Task.Delay(old == HttpStatusCode.Accepted ? 50 : 0);
+        }
+        var renewed = await DeliverAsync(body, "Push Hook", token: Secret + "-new", key: "after-change");
+
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.Accepted), (old, renewed.StatusCode));
+    }
+
+    [Fact]
     public async Task Deliver_MalformedJson_Returns400()
     {
         var answer = await DeliverAsync("{\"object_kind\": \"push\",", "Push Hook");

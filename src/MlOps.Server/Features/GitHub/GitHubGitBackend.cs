@@ -24,7 +24,7 @@ public sealed class GitHubOptions
 /// commit statuses through Octokit.
 /// </summary>
 public sealed class GitHubGitBackend(GitHubLinkRepository links, SecretProtector secrets, IOptionsMonitor<GitHubOptions> options,
-    IOptions<StorageOptions> storage, OutboundPolicy outbound, ILogger<GitHubGitBackend> logger) : IGitBackend
+    IOptions<StorageOptions> storage, OutboundPolicy outbound, GitHubApiClients api, ILogger<GitHubGitBackend> logger) : IGitBackend
 {
     public const string KindName = "github";
     private readonly ConcurrentDictionary<long, SemaphoreSlim> fetchLocks = new();
@@ -81,11 +81,8 @@ public sealed class GitHubGitBackend(GitHubLinkRepository links, SecretProtector
     {
         var link = await links.FindAsync(projectId, cancellationToken)
             ?? throw new InvalidOperationException($"Project {projectId} is not linked to GitHub.");
-        await outbound.EnsureAllowedAsync(options.CurrentValue.ApiUrl, cancellationToken);
-        var client = new GitHubClient(new ProductHeaderValue("MlOps"), options.CurrentValue.ApiUrl)
-        {
-            Credentials = new Credentials(secrets.Unprotect(link.TokenEncrypted)),
-        };
+        // The API host is checked where the connection is made (GitHubApiClients), not before.
+        using var lease = api.Create(secrets.Unprotect(link.TokenEncrypted));
         var slash = link.Repository.IndexOf('/');
         // GitHub has no "running" or "canceled": running is pending, canceled is an error.
         var state = status.State switch
@@ -95,7 +92,7 @@ public sealed class GitHubGitBackend(GitHubLinkRepository links, SecretProtector
             "canceled" => CommitState.Error,
             _ => CommitState.Pending,
         };
-        await client.Repository.Status.Create(link.Repository[..slash], link.Repository[(slash + 1)..], status.Sha,
+        await lease.Client.Repository.Status.Create(link.Repository[..slash], link.Repository[(slash + 1)..], status.Sha,
             new NewCommitStatus { State = state, Context = status.Name, Description = status.Description, TargetUrl = status.TargetUrl });
     }
 

@@ -87,6 +87,9 @@ public static partial class GitHubLinkEndpoints
     {
         services.AddOptions<GitHubOptions>().BindConfiguration(GitHubOptions.Section);
         services.AddSingleton<GitHubLinkRepository>();
+        services.AddOutboundGuard();
+        // Singletons: stateless apart from the options they read on each call.
+        services.AddSingleton<GitHubApiClients>();
         services.AddSingleton<GitHubGitBackend>();
         services.AddSingleton<IGitBackend>(sp => sp.GetRequiredService<GitHubGitBackend>());
         return services;

@@ -20,6 +20,14 @@ public sealed class GitLabClient(HttpClient http)
         CancellationToken cancellationToken) =>
         SendAsync<GitLabHook>(connection, HttpMethod.Post, $"projects/{projectId}/hooks", hook, cancellationToken);
 
+    public Task<GitLabHook> GetProjectHookAsync(GitLabConnection connection, long projectId, long hookId,
+        CancellationToken cancellationToken) =>
+        SendAsync<GitLabHook>(connection, HttpMethod.Get, $"projects/{projectId}/hooks/{hookId}", null, cancellationToken);
+
+    public Task<GitLabHook> EditProjectHookAsync(GitLabConnection connection, long projectId, long hookId, GitLabHookRequest hook,
+        CancellationToken cancellationToken) =>
+        SendAsync<GitLabHook>(connection, HttpMethod.Put, $"projects/{projectId}/hooks/{hookId}", hook, cancellationToken);
+
     /// <summary>The project's hooks (first 100: a project with more has bigger problems than ours).</summary>
     public Task<List<GitLabHook>> ListProjectHooksAsync(GitLabConnection connection, long projectId, CancellationToken cancellationToken) =>
         SendAsync<List<GitLabHook>>(connection, HttpMethod.Get, $"projects/{projectId}/hooks?per_page=100", null, cancellationToken);

@@ -21,6 +21,8 @@ public static class GitLabSetup
         services.AddSingleton<IGitBackend>(sp => sp.GetRequiredService<GitLabGitBackend>());
         services.AddSingleton<GitLabLinkHandler>();
         services.AddHostedService<RefusedMirrorSweep>();
+        services.AddSingleton<GitLabHookUpgrade>();
+        services.AddHostedService(sp => sp.GetRequiredService<GitLabHookUpgrade>());
         return services;
     }
 

@@ -119,26 +119,33 @@ public sealed class RunRepository(NpgsqlDataSource dataSource)
     {
         var older = await connection.QueryAsync<long>(new CommandDefinition(
             """
-            WITH older AS (
-                SELECT id FROM runs
-                WHERE project_id = @ProjectId AND concurrency_group = @ConcurrencyGroup AND id < @runId
-                  AND status IN ('created', 'pending', 'running')),
-            canceled AS (
-                UPDATE jobs SET status = 'canceled', finished_at = now(), updated_at = now(),
-                                failure_reason = 'superseded by run ' || @runId
-                WHERE run_id IN (SELECT id FROM older) AND status IN ('created', 'pending')
-                RETURNING run_id),
-            stopped AS (
-                UPDATE jobs SET cancel_requested = true, updated_at = now()
-                WHERE @CancelRunning AND run_id IN (SELECT id FROM older) AND status = 'running'
-                RETURNING run_id)
-            SELECT run_id FROM canceled UNION SELECT run_id FROM stopped
-            """, new { run.ProjectId, run.ConcurrencyGroup, runId, run.CancelRunning }, transaction,
-            cancellationToken: cancellationToken));
-        foreach (var id in older.Order())
+            SELECT id FROM runs
+            WHERE project_id = @ProjectId AND concurrency_group = @ConcurrencyGroup AND id < @runId
+              AND status IN ('created', 'pending', 'running')
+            ORDER BY id
+            """, new { run.ProjectId, run.ConcurrencyGroup, runId }, transaction, cancellationToken: cancellationToken));
+        foreach (var id in older)
         {
-            await AdvanceAsync(connection, transaction, id, cancellationToken);
+            await CancelJobsAsync(connection, transaction, id, $"superseded by run {runId}", run.CancelRunning, cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// The one cancel path: a run's jobs not started become canceled at once; with
+    /// <paramref name="stopRunning"/> running ones are asked to stop (the runner's next heartbeat is
+    /// answered "canceled"); then the run advances.
+    /// </summary>
+    private static async Task CancelJobsAsync(DbConnection connection, DbTransaction transaction, long runId, string reason,
+        bool stopRunning, CancellationToken cancellationToken)
+    {
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE jobs SET status = 'canceled', finished_at = now(), updated_at = now(), failure_reason = @reason
+            WHERE run_id = @runId AND status IN ('created', 'pending');
+            UPDATE jobs SET cancel_requested = true, updated_at = now()
+            WHERE @stopRunning AND run_id = @runId AND status = 'running' AND NOT cancel_requested;
+            """, new { runId, reason, stopRunning }, transaction, cancellationToken: cancellationToken));
+        await AdvanceAsync(connection, transaction, runId, cancellationToken);
     }
 
     public static Task AdvanceAsync(DbConnection connection, DbTransaction transaction, long runId, CancellationToken cancellationToken) =>
@@ -200,13 +207,7 @@ public sealed class RunRepository(NpgsqlDataSource dataSource)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            UPDATE jobs SET status = 'canceled', finished_at = now(), updated_at = now(), failure_reason = @reason
-            WHERE run_id = @runId AND status IN ('created', 'pending');
-            UPDATE jobs SET cancel_requested = true, updated_at = now() WHERE run_id = @runId AND status = 'running';
-            """, new { runId, reason }, transaction, cancellationToken: cancellationToken));
-        await AdvanceAsync(connection, transaction, runId, cancellationToken);
+        await CancelJobsAsync(connection, transaction, runId, reason, stopRunning: true, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 }

@@ -54,6 +54,9 @@ public static class WebhookEndpoints
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         services.AddSingleton<WebhookRepository>();
+        services.AddSingleton<HookTargetCache>();
+        services.AddSingleton<HookTargets>();
+        services.AddHostedService<HookLinkListener>();
         services.AddSingleton<GitLabWebhookEndpoint>();
         services.AddSingleton<GitHubWebhookEndpoint>();
         services.AddHostedService<DeliveryProcessor>();

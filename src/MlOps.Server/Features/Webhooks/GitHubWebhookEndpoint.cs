@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Features.GitHub;
 using MlOps.Server.Infrastructure.Http;
-using MlOps.Server.Infrastructure.Secrets;
 
 namespace MlOps.Server.Features.Webhooks;
 
@@ -14,8 +13,7 @@ namespace MlOps.Server.Features.Webhooks;
 /// secret) checked in constant time for each project linked to the payload's repository; stored
 /// once per `X-GitHub-Delivery` and answered 202; processed afterwards.
 /// </summary>
-public sealed class GitHubWebhookEndpoint(WebhookRepository deliveries, GitHubLinkRepository links, SecretProtector secrets,
-    IOptions<WebhookOptions> options)
+public sealed class GitHubWebhookEndpoint(WebhookRepository deliveries, HookTargets targets, IOptions<WebhookOptions> options)
 {
     public async Task<Accepted<DeliveryAccepted>> ReceiveAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -24,18 +22,12 @@ public sealed class GitHubWebhookEndpoint(WebhookRepository deliveries, GitHubLi
         var signature = request.Headers["X-Hub-Signature-256"].ToString();
         var repository = json.RootElement.TryGetProperty("repository", out var repo) && repo.ValueKind == JsonValueKind.Object
             && repo.TryGetProperty("full_name", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
-        var matching = new List<long>();
+        IReadOnlyList<long> matching = [];
         if (signature.StartsWith("sha256=", StringComparison.Ordinal) && repository is not null
             && TryHex(signature["sha256=".Length..]) is { } presented)
         {
-            foreach (var link in await links.ByRepositoryAsync(repository, cancellationToken))
-            {
-                var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secrets.Unprotect(link.WebhookSecretEncrypted)), raw);
-                if (CryptographicOperations.FixedTimeEquals(expected, presented))
-                {
-                    matching.Add(link.ProjectId);
-                }
-            }
+            matching = await targets.MatchGitHubAsync(repository,
+                secret => CryptographicOperations.FixedTimeEquals(HMACSHA256.HashData(secret, raw), presented), cancellationToken);
         }
         if (matching.Count == 0)
         {

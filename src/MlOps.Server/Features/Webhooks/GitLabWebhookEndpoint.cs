@@ -4,7 +4,6 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Infrastructure.Http;
-using MlOps.Server.Infrastructure.Secrets;
 
 namespace MlOps.Server.Features.Webhooks;
 
@@ -15,7 +14,7 @@ public sealed record DeliveryAccepted(string Status);
 /// time against the link's secret; the delivery is stored and answered 202 in the request, and
 /// processed afterwards (GitLab gives up after 10 s and disables hooks that keep failing).
 /// </summary>
-public sealed class GitLabWebhookEndpoint(WebhookRepository deliveries, SecretProtector secrets, IOptions<WebhookOptions> options)
+public sealed class GitLabWebhookEndpoint(WebhookRepository deliveries, HookTargets targets, IOptions<WebhookOptions> options)
 {
     public async Task<Accepted<DeliveryAccepted>> ReceiveAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -39,14 +38,9 @@ public sealed class GitLabWebhookEndpoint(WebhookRepository deliveries, SecretPr
             return null;
         }
         var presented = Encoding.UTF8.GetBytes(token);
-        foreach (var target in await deliveries.GitLabTargetsAsync(gitlabProjectId, cancellationToken))
-        {
-            if (CryptographicOperations.FixedTimeEquals(presented, Encoding.UTF8.GetBytes(secrets.Unprotect(target.SecretEncrypted))))
-            {
-                return target.ProjectId;
-            }
-        }
-        return null;
+        var matched = await targets.MatchGitLabAsync(gitlabProjectId, secret => CryptographicOperations.FixedTimeEquals(presented, secret),
+            cancellationToken);
+        return matched.Count > 0 ? matched[0] : null;
     }
 
     private static long? GitLabProjectId(JsonElement payload)

@@ -20,20 +20,30 @@ public sealed class DeliveryRow
     public string? EventOutcome { get; init; }
 }
 
-/// <summary>A link's webhook secret, by the id the Git host gives the project.</summary>
-public sealed record HookTarget(long ProjectId, byte[] SecretEncrypted, string BaseUrl);
+/// <summary>A link's webhook secret as stored (encrypted).</summary>
+public sealed record StoredHookTarget(long ProjectId, byte[] SecretEncrypted);
 
 /// <summary>The webhook_deliveries table, and the lookups that find which project a delivery is for.</summary>
 public sealed class WebhookRepository(NpgsqlDataSource dataSource)
 {
     private const string Columns = "id, project_id, source, event, delivery_key, payload::text AS payload, received_at, processed_at, outcome, attempts";
 
-    public async Task<IReadOnlyList<HookTarget>> GitLabTargetsAsync(long gitlabProjectId, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<StoredHookTarget>> GitLabTargetsAsync(long gitlabProjectId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<HookTarget>(new CommandDefinition(
-            "SELECT project_id, hook_secret_encrypted AS secret_encrypted, base_url FROM gitlab_links WHERE gitlab_project_id = @gitlabProjectId",
+        var rows = await connection.QueryAsync<StoredHookTarget>(new CommandDefinition(
+            "SELECT project_id, hook_secret_encrypted AS secret_encrypted FROM gitlab_links WHERE gitlab_project_id = @gitlabProjectId",
             new { gitlabProjectId }, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Projects linked to a GitHub repository (owner/name, compared as GitHub does: without case).</summary>
+    public async Task<IReadOnlyList<StoredHookTarget>> GitHubTargetsAsync(string repository, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<StoredHookTarget>(new CommandDefinition(
+            "SELECT project_id, webhook_secret_encrypted AS secret_encrypted FROM github_links WHERE lower(repository) = lower(@repository)",
+            new { repository }, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 
@@ -61,6 +71,29 @@ public sealed class WebhookRepository(NpgsqlDataSource dataSource)
             WHERE processed_at IS NULL AND (retry_after IS NULL OR retry_after <= now())
             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
             """, transaction: transaction, cancellationToken: cancellationToken));
+
+    /// <summary>Up to <paramref name="limit"/> deliveries due, oldest first, locked for the caller's transaction.</summary>
+    public static async Task<IReadOnlyList<DeliveryRow>> ClaimBatchAsync(DbConnection connection, DbTransaction transaction, int limit,
+        CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<DeliveryRow>(new CommandDefinition(
+            $"""
+            SELECT {Columns} FROM webhook_deliveries
+            WHERE processed_at IS NULL AND (retry_after IS NULL OR retry_after <= now())
+            ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, new { limit }, transaction, cancellationToken: cancellationToken));
+        return rows.AsList();
+    }
+
+    /// <summary>Marks many deliveries processed in one statement, each with its outcome.</summary>
+    public static Task MarkProcessedAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<(long Id, string Outcome)> done,
+        CancellationToken cancellationToken) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE webhook_deliveries d SET processed_at = now(), outcome = v.outcome, attempts = d.attempts + 1
+            FROM unnest(@ids, @outcomes) AS v(id, outcome) WHERE d.id = v.id
+            """, new { ids = done.Select(d => d.Id).ToArray(), outcomes = done.Select(d => d.Outcome).ToArray() }, transaction,
+            cancellationToken: cancellationToken));
 
     public static Task MarkProcessedAsync(DbConnection connection, DbTransaction transaction, long id, string outcome,
         CancellationToken cancellationToken) =>
