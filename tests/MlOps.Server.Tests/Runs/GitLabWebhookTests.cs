@@ -171,6 +171,35 @@ public class GitLabWebhookTests(GitLabWebhookServer server) : IClassFixture<GitL
         Assert.Equal([run.GetProperty("id").GetInt64()], items[1].GetProperty("run_ids").EnumerateArray().Select(r => r.GetInt64()));
     }
 
+    [Fact]
+    public async Task Deliver_ManyAtOnce_StoredInGroups_EachRepeatOnceAndARefusedPayloadAlone()
+    {
+        var gitlabId = UniqueGitLabId();
+        var (_, projectId) = await LinkAsync(gitlabId, "http://127.0.0.1:1/group/p.git");
+        var body = WithProject(Fixture("push.json"), gitlabId);
+        // A payload PostgreSQL refuses (jsonb has no \u0000) travels in the same groups as the others.
+        var refused = WithProject(Fixture("push.json"), gitlabId, j => j["checkout_sha"] = "nul\u0000here");
+
+        var sends = new List<Task<HttpResponseMessage>>();
+        for (var i = 0; i < 60; i++)
+        {
+            sends.Add(DeliverAsync(body, "Push Hook", key: i % 3 == 0 ? "one-key" : $"key-{i}"));
+            if (i % 20 == 0)
+            {
+                sends.Add(DeliverAsync(refused, "Push Hook", key: $"refused-{i}"));
+            }
+        }
+        var answers = await Task.WhenAll(sends);
+
+        var statuses = await Task.WhenAll(answers.Where(a => a.StatusCode == HttpStatusCode.Accepted)
+            .Select(async a => (await MlOpsServer.Read(a)).GetProperty("status").GetString()!));
+        Assert.Equal(60, statuses.Length);
+        Assert.Equal(41, statuses.Count(s => s == "stored")); // 40 distinct keys and "one-key" once
+        Assert.Equal(19, statuses.Count(s => s == "duplicate"));
+        Assert.Equal(3, answers.Count(a => a.StatusCode != HttpStatusCode.Accepted));
+        Assert.Equal(41, await CountAsync("SELECT count(*) FROM webhook_deliveries WHERE project_id = @projectId", projectId));
+    }
+
     private async Task<long> FirstEventAsync(long projectId)
     {
         await using var db = await server.DbAsync();

@@ -54,6 +54,7 @@ public static class WebhookEndpoints
     {
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.Section);
         services.AddSingleton<WebhookRepository>();
+        services.AddSingleton<DeliveryWriter>();
         services.AddSingleton<HookTargetCache>();
         services.AddSingleton<HookTargets>();
         services.AddHostedService<HookLinkListener>();

@@ -13,7 +13,7 @@ namespace MlOps.Server.Features.Webhooks;
 /// secret) checked in constant time for each project linked to the payload's repository; stored
 /// once per `X-GitHub-Delivery` and answered 202; processed afterwards.
 /// </summary>
-public sealed class GitHubWebhookEndpoint(WebhookRepository deliveries, HookTargets targets, IOptions<WebhookOptions> options)
+public sealed class GitHubWebhookEndpoint(DeliveryWriter deliveries, HookTargets targets, IOptions<WebhookOptions> options)
 {
     public async Task<Accepted<DeliveryAccepted>> ReceiveAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -39,8 +39,8 @@ public sealed class GitHubWebhookEndpoint(WebhookRepository deliveries, HookTarg
         var stored = false;
         foreach (var projectId in matching)
         {
-            stored |= await deliveries.InsertAsync(projectId, GitHubDeliveryTranslator.Source, @event, key, Encoding.UTF8.GetString(raw),
-                cancellationToken);
+            stored |= await deliveries.StoreAsync(
+                new NewDelivery(projectId, GitHubDeliveryTranslator.Source, @event, key, Encoding.UTF8.GetString(raw)), cancellationToken);
         }
         return TypedResults.Accepted((string?)null, new DeliveryAccepted(stored ? "stored" : "duplicate"));
     }

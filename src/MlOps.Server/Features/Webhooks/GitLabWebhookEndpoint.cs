@@ -14,7 +14,7 @@ public sealed record DeliveryAccepted(string Status);
 /// time against the link's secret; the delivery is stored and answered 202 in the request, and
 /// processed afterwards (GitLab gives up after 10 s and disables hooks that keep failing).
 /// </summary>
-public sealed class GitLabWebhookEndpoint(WebhookRepository deliveries, HookTargets targets, IOptions<WebhookOptions> options)
+public sealed class GitLabWebhookEndpoint(DeliveryWriter deliveries, HookTargets targets, IOptions<WebhookOptions> options)
 {
     public async Task<Accepted<DeliveryAccepted>> ReceiveAsync(HttpRequest request, CancellationToken cancellationToken)
     {
@@ -26,8 +26,8 @@ public sealed class GitLabWebhookEndpoint(WebhookRepository deliveries, HookTarg
         var @event = request.Headers["X-Gitlab-Event"].ToString() is { Length: > 0 } e ? e : "unknown";
         var key = FirstHeader(request, "Idempotency-Key", "X-Gitlab-Webhook-UUID")
             ?? "sha256:" + Convert.ToHexStringLower(SHA256.HashData(raw));
-        var stored = await deliveries.InsertAsync(target, "gitlab", @event[..Math.Min(@event.Length, 100)], key[..Math.Min(key.Length, 200)],
-            Encoding.UTF8.GetString(raw), cancellationToken);
+        var stored = await deliveries.StoreAsync(new NewDelivery(target, "gitlab", @event[..Math.Min(@event.Length, 100)],
+            key[..Math.Min(key.Length, 200)], Encoding.UTF8.GetString(raw)), cancellationToken);
         return TypedResults.Accepted((string?)null, new DeliveryAccepted(stored ? "stored" : "duplicate"));
     }
 

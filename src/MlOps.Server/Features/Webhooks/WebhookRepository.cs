@@ -47,21 +47,42 @@ public sealed class WebhookRepository(NpgsqlDataSource dataSource)
         return rows.AsList();
     }
 
-    /// <summary>Stores a delivery once per (project, source, key) and wakes the processor; false for a repeat.</summary>
-    public async Task<bool> InsertAsync(long projectId, string source, string @event, string deliveryKey, string payload,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores deliveries once per (project, source, key) in one statement and wakes the processors;
+    /// for each, in order, whether it was stored (false: a repeat, also of an earlier one in the list).
+    /// </summary>
+    public async Task<bool[]> InsertManyAsync(IReadOnlyList<NewDelivery> batch, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var id = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+        var stored = await connection.QueryAsync<long>(new CommandDefinition(
             """
-            WITH inserted AS (
+            WITH input AS (
+                SELECT * FROM unnest(@projectIds, @sources, @events, @keys, @payloads) WITH ORDINALITY
+                    AS t(project_id, source, event, delivery_key, payload, ord)),
+            first AS (
+                SELECT DISTINCT ON (project_id, source, delivery_key) * FROM input ORDER BY project_id, source, delivery_key, ord),
+            inserted AS (
                 INSERT INTO webhook_deliveries (project_id, source, event, delivery_key, payload)
-                VALUES (@projectId, @source, @event, @deliveryKey, @payload::jsonb)
+                SELECT project_id, source, event, delivery_key, payload::jsonb FROM first ORDER BY ord
                 ON CONFLICT (project_id, source, delivery_key) DO NOTHING
-                RETURNING id)
-            SELECT id FROM inserted, pg_notify('mlops_webhook_deliveries', id::text) AS n
-            """, new { projectId, source, @event, deliveryKey, payload }, cancellationToken: cancellationToken));
-        return id is not null;
+                RETURNING id, project_id, source, delivery_key),
+            woken AS (
+                SELECT pg_notify('mlops_webhook_deliveries', max(id)::text) FROM inserted HAVING count(*) > 0)
+            SELECT f.ord FROM first f JOIN inserted i USING (project_id, source, delivery_key)
+            WHERE (SELECT count(*) FROM woken) >= 0
+            """,
+            new
+            {
+                projectIds = batch.Select(d => d.ProjectId).ToArray(), sources = batch.Select(d => d.Source).ToArray(),
+                events = batch.Select(d => d.Event).ToArray(), keys = batch.Select(d => d.DeliveryKey).ToArray(),
+                payloads = batch.Select(d => d.Payload).ToArray(),
+            }, cancellationToken: cancellationToken));
+        var result = new bool[batch.Count];
+        foreach (var ord in stored)
+        {
+            result[ord - 1] = true;
+        }
+        return result;
     }
 
     public static Task<DeliveryRow?> ClaimNextAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
