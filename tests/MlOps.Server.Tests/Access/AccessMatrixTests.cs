@@ -6,9 +6,11 @@ namespace MlOps.Server.Tests.Access;
 /// caller who may not see the private project gets exactly what a project that does not exist gets.
 /// Runs, jobs, settings, the catalog, Git and the runner protocol have matrices of their own beside this one.
 /// </summary>
-public sealed class AccessMatrixTests(AccessFixture fixture) : IClassFixture<AccessFixture>
+public sealed class AccessMatrixTests(AccessFixture fixture) : AccessMatrixTheories<AccessMatrixTests>(fixture), IAccessRows
 {
-    private static readonly Dictionary<string, AccessCase> Cases = new()
+    public static IReadOnlyDictionary<string, AccessCase> Cases => Rows;
+
+    private static readonly Dictionary<string, AccessCase> Rows = new()
     {
         ["GET project"] = new("GET", "/api/v1/projects/{g}/p", null, [404, 404, 200, 200, 200, 200, 200, 200], [200, 200, 200, 200, 200, 200, 200, 200]),
         ["PATCH project"] = new("PATCH", "/api/v1/projects/{g}/p", new { description = "new" }, [401, 404, 403, 403, 403, 200, 200, 200],
@@ -106,18 +108,4 @@ public sealed class AccessMatrixTests(AccessFixture fixture) : IClassFixture<Acc
         ["GET healthz"] = new("GET", "/healthz", null, [200, 200, 200, 200, 200, 200, 200, 200], Scoped: false),
         ["GET readyz"] = new("GET", "/readyz", null, [200, 200, 200, 200, 200, 200, 200, 200], Scoped: false),
     };
-
-    public static TheoryData<string, string, Role> Matrix() => AccessMatrix.Rows(Cases);
-
-    public static TheoryData<string, Role> Hidden() => AccessMatrix.HiddenRows(Cases);
-
-    [Theory]
-    [MemberData(nameof(Matrix))]
-    public Task Endpoint_Caller_AnswersExactStatus(string endpoint, string visibility, Role role) =>
-        AccessMatrix.AssertStatusAsync(fixture, endpoint, Cases[endpoint], visibility, role);
-
-    [Theory]
-    [MemberData(nameof(Hidden))]
-    public Task Endpoint_CallerWhoCannotSeeThePrivateProject_AnswersAsForANonexistentOne(string endpoint, Role role) =>
-        AccessMatrix.AssertLooksAbsentAsync(fixture, Cases[endpoint], role);
 }

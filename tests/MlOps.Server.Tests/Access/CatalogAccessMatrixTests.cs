@@ -6,7 +6,7 @@ namespace MlOps.Server.Tests.Access;
 /// deprecating and yanking maintainer, a one-step run developer of the project it runs in. A
 /// private operation looks absent to whoever may not read its project, in search too.
 /// </summary>
-public sealed class CatalogAccessMatrixTests(AccessFixture fixture) : IClassFixture<AccessFixture>
+public sealed class CatalogAccessMatrixTests(AccessFixture fixture) : AccessMatrixTheories<CatalogAccessMatrixTests>(fixture), IAccessRows
 {
     // Statuses in Role order: anonymous, outsider, guest, reporter, developer, maintainer, owner, admin.
     private static readonly int[] ReadPrivate = [404, 404, 403, 200, 200, 200, 200, 200];
@@ -26,7 +26,9 @@ public sealed class CatalogAccessMatrixTests(AccessFixture fixture) : IClassFixt
 
     private const string Operation = "/api/v1/operations/{g}/" + AccessFixture.OperationName;
 
-    private static readonly Dictionary<string, AccessCase> Cases = new()
+    public static IReadOnlyDictionary<string, AccessCase> Cases => Rows;
+
+    private static readonly Dictionary<string, AccessCase> Rows = new()
     {
         ["POST publish"] = new("POST", "/api/v1/operations", new { project = "{g}/p", @ref = "main", version = "1.0.0" },
             DeveloperPrivate(201), DeveloperPublic(201), Seed: Seed.Commit),
@@ -47,32 +49,18 @@ public sealed class CatalogAccessMatrixTests(AccessFixture fixture) : IClassFixt
         ["GET search"] = new("GET", "/api/v1/operations?q={g}", null, ReadPublic, Scoped: false, Seed: Seed.Operation),
     };
 
-    public static TheoryData<string, string, Role> Matrix() => AccessMatrix.Rows(Cases);
-
-    public static TheoryData<string, Role> Hidden() => AccessMatrix.HiddenRows(Cases);
-
-    [Theory]
-    [MemberData(nameof(Matrix))]
-    public Task Endpoint_Caller_AnswersExactStatus(string endpoint, string visibility, Role role) =>
-        AccessMatrix.AssertStatusAsync(fixture, endpoint, Cases[endpoint], visibility, role);
-
-    [Theory]
-    [MemberData(nameof(Hidden))]
-    public Task Endpoint_CallerWhoCannotSeeThePrivateProject_AnswersAsForANonexistentOne(string endpoint, Role role) =>
-        AccessMatrix.AssertLooksAbsentAsync(fixture, Cases[endpoint], role);
-
     /// <summary>Search lists a private operation to exactly those who may open its page: reporters and up.</summary>
     [Theory]
     [InlineData("private", new[] { false, false, false, true, true, true, true, true })]
     [InlineData("public", new[] { true, true, true, true, true, true, true, true })]
     public async Task Search_Operation_ListedForExactlyThoseWhoMayReadIt(string visibility, bool[] listed)
     {
-        var scene = await fixture.ArrangeAsync(visibility, Seed.Operation);
+        var scene = await Fixture.ArrangeAsync(visibility, Seed.Operation);
 
         var seen = new List<bool>();
         foreach (var role in Enum.GetValues<Role>())
         {
-            using var client = fixture.ClientOf(role);
+            using var client = Fixture.ClientOf(role);
             var page = await MlOpsServer.Ensure(await client.GetAsync($"/api/v1/operations?q={scene["{g}"]}"));
             seen.Add(page.GetProperty("items").EnumerateArray().Any(o => o.GetProperty("owner").GetString() == scene["{g}"]));
         }

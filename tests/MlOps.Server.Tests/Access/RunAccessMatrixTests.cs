@@ -5,7 +5,7 @@ namespace MlOps.Server.Tests.Access;
 /// private project and everyone's on a public one; starting, re-running and cancelling is the
 /// developer's. A run or job of a project the caller may not see answers as one that does not exist.
 /// </summary>
-public sealed class RunAccessMatrixTests(AccessFixture fixture) : IClassFixture<AccessFixture>
+public sealed class RunAccessMatrixTests(AccessFixture fixture) : AccessMatrixTheories<RunAccessMatrixTests>(fixture), IAccessRows
 {
     // Statuses in Role order: anonymous, outsider, guest, reporter, developer, maintainer, owner, admin.
     private static readonly int[] ReadPrivate = [404, 404, 403, 200, 200, 200, 200, 200];
@@ -15,7 +15,9 @@ public sealed class RunAccessMatrixTests(AccessFixture fixture) : IClassFixture<
 
     private static int[] RunPublic(int ok) => [401, 403, 403, 403, ok, ok, ok, ok];
 
-    private static readonly Dictionary<string, AccessCase> Cases = new()
+    public static IReadOnlyDictionary<string, AccessCase> Cases => Rows;
+
+    private static readonly Dictionary<string, AccessCase> Rows = new()
     {
         ["GET runs"] = new("GET", "/api/v1/projects/{g}/p/runs", null, ReadPrivate, ReadPublic, Seed: Seed.Run),
         ["POST manual run"] = new("POST", "/api/v1/projects/{g}/p/runs", new { pipeline = "train" }, RunPrivate(201), RunPublic(201),
@@ -32,18 +34,4 @@ public sealed class RunAccessMatrixTests(AccessFixture fixture) : IClassFixture<
         ["GET job usage"] = new("GET", "/api/v1/jobs/{job}/usage", null, ReadPrivate, ReadPublic, Seed: Seed.Run),
         ["GET job metrics"] = new("GET", "/api/v1/jobs/{job}/metrics", null, ReadPrivate, ReadPublic, Seed: Seed.Run),
     };
-
-    public static TheoryData<string, string, Role> Matrix() => AccessMatrix.Rows(Cases);
-
-    public static TheoryData<string, Role> Hidden() => AccessMatrix.HiddenRows(Cases);
-
-    [Theory]
-    [MemberData(nameof(Matrix))]
-    public Task Endpoint_Caller_AnswersExactStatus(string endpoint, string visibility, Role role) =>
-        AccessMatrix.AssertStatusAsync(fixture, endpoint, Cases[endpoint], visibility, role);
-
-    [Theory]
-    [MemberData(nameof(Hidden))]
-    public Task Endpoint_CallerWhoCannotSeeThePrivateProject_AnswersAsForANonexistentOne(string endpoint, Role role) =>
-        AccessMatrix.AssertLooksAbsentAsync(fixture, Cases[endpoint], role);
 }

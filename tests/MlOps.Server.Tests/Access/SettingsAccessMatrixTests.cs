@@ -6,7 +6,7 @@ namespace MlOps.Server.Tests.Access;
 /// the REST API does: reporter reads, developer pushes, and a private project looks absent to whoever
 /// may not see it (Git challenges anonymous callers with 401 either way, so `git` asks for credentials).
 /// </summary>
-public sealed class SettingsAccessMatrixTests(AccessFixture fixture) : IClassFixture<AccessFixture>
+public sealed class SettingsAccessMatrixTests(AccessFixture fixture) : AccessMatrixTheories<SettingsAccessMatrixTests>(fixture), IAccessRows
 {
     // Statuses in Role order: anonymous, outsider, guest, reporter, developer, maintainer, owner, admin.
     private static int[] ManagePrivate(int ok) => [404, 404, 403, 403, 403, ok, ok, ok];
@@ -25,7 +25,9 @@ public sealed class SettingsAccessMatrixTests(AccessFixture fixture) : IClassFix
 
     private static readonly Dictionary<string, string> LfsAccept = new() { ["Accept"] = LfsJson };
 
-    private static readonly Dictionary<string, AccessCase> Cases = new()
+    public static IReadOnlyDictionary<string, AccessCase> Cases => Rows;
+
+    private static readonly Dictionary<string, AccessCase> Rows = new()
     {
         ["GET project secrets"] = new("GET", "/api/v1/projects/{g}/p/secrets", null, ManagePrivate(200), ManagePublic(200), Seed: Seed.Secrets),
         ["PUT project secret"] = new("PUT", "/api/v1/projects/{g}/p/secrets/API_KEY", new { value = "s3cret" },
@@ -68,18 +70,4 @@ public sealed class SettingsAccessMatrixTests(AccessFixture fixture) : IClassFix
         ["POST lfs batch upload"] = new("POST", "/{g}/p.git/info/lfs/objects/batch", LfsBatch("upload"), GitPushPrivate, GitPushPublic,
             Problem: false, ContentType: LfsJson, Headers: LfsAccept),
     };
-
-    public static TheoryData<string, string, Role> Matrix() => AccessMatrix.Rows(Cases);
-
-    public static TheoryData<string, Role> Hidden() => AccessMatrix.HiddenRows(Cases);
-
-    [Theory]
-    [MemberData(nameof(Matrix))]
-    public Task Endpoint_Caller_AnswersExactStatus(string endpoint, string visibility, Role role) =>
-        AccessMatrix.AssertStatusAsync(fixture, endpoint, Cases[endpoint], visibility, role);
-
-    [Theory]
-    [MemberData(nameof(Hidden))]
-    public Task Endpoint_CallerWhoCannotSeeThePrivateProject_AnswersAsForANonexistentOne(string endpoint, Role role) =>
-        AccessMatrix.AssertLooksAbsentAsync(fixture, Cases[endpoint], role);
 }
