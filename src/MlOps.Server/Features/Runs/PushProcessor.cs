@@ -28,7 +28,7 @@ public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventReposito
     EmbeddedGitBackend embedded, Microsoft.Extensions.Options.IOptions<PushProcessingOptions> options, TimeProvider clock,
     Infrastructure.Database.DatabaseOutage outage, ILogger<PushProcessor> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim wake = new(0, 1);
+    private readonly Infrastructure.Database.NotificationWakeup wake = new(dataSource, "mlops_push_events", "push events", outage, logger);
     private DateTimeOffset lastReconcile = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -37,7 +37,7 @@ public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventReposito
         {
             return;
         }
-        _ = Task.Run(() => ListenAsync(stoppingToken), stoppingToken);
+        wake.Start(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -111,49 +111,6 @@ public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventReposito
             {
                 await events.ResolveIntentAsync(intent.Id, moved: false, cancellationToken);
             }
-        }
-    }
-
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => Wake();
-                await using (var listen = new NpgsqlCommand("LISTEN mlops_push_events", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-                // Events recorded while not listening are found by this pass.
-                Wake();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Listening for push events failed; reconnecting");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
-            }
-        }
-    }
-
-    private void Wake()
-    {
-        try
-        {
-            wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-            // Already signalled: the loop will look once more anyway.
         }
     }
 }

@@ -14,7 +14,7 @@ namespace MlOps.Server.Features.Runs;
 public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends backends, IConfiguration configuration,
     Infrastructure.Database.DatabaseOutage outage, ILogger<RunStatusReporter> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim wake = new(0, 1);
+    private readonly Infrastructure.Database.NotificationWakeup wake = new(dataSource, "mlops_run_status", "run status changes", outage, logger);
     private readonly ConcurrentDictionary<long, (int Failures, DateTimeOffset NotBefore)> backoff = new();
 
     private sealed record Pending(long Id, long ProjectId, string Status, string CommitSha, string Ref, string? Pipeline, string GitBackend);
@@ -31,7 +31,7 @@ public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends b
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _ = Task.Run(() => ListenAsync(stoppingToken), stoppingToken);
+        wake.Start(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -93,47 +93,6 @@ public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends b
                 backoff[run.Id] = (failures, DateTimeOffset.UtcNow.AddSeconds(Math.Min(600, Math.Pow(2, failures))));
                 logger.LogWarning(e, "Commit status of run {RunId} not sent (attempt {Attempt})", run.Id, failures);
             }
-        }
-    }
-
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => Wake();
-                await using (var listen = new NpgsqlCommand("LISTEN mlops_run_status", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-                Wake();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Listening for run status changes failed; reconnecting");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
-            }
-        }
-    }
-
-    private void Wake()
-    {
-        try
-        {
-            wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
         }
     }
 }

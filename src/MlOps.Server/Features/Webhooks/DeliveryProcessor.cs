@@ -14,11 +14,11 @@ namespace MlOps.Server.Features.Webhooks;
 public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookRepository deliveries, IOptions<WebhookOptions> options,
     Infrastructure.Database.DatabaseOutage outage, ILogger<DeliveryProcessor> logger) : BackgroundService
 {
-    private readonly SemaphoreSlim wake = new(0, 1);
+    private readonly Infrastructure.Database.NotificationWakeup wake = new(dataSource, "mlops_webhook_deliveries", "webhook deliveries", outage, logger);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        _ = Task.Run(() => ListenAsync(stoppingToken), stoppingToken);
+        wake.Start(stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -121,46 +121,5 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
             await deliveries.RecordFailureAsync(delivery.Id, e.Message, options.Value.MaxAttempts, CancellationToken.None);
         }
         return true;
-    }
-
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                connection.Notification += (_, _) => Wake();
-                await using (var listen = new NpgsqlCommand("LISTEN mlops_webhook_deliveries", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-                Wake();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Listening for webhook deliveries failed; reconnecting");
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken).ContinueWith(_ => { }, CancellationToken.None);
-            }
-        }
-    }
-
-    private void Wake()
-    {
-        try
-        {
-            wake.Release();
-        }
-        catch (SemaphoreFullException)
-        {
-        }
     }
 }
