@@ -56,6 +56,15 @@ public sealed class LfsRepository(NpgsqlDataSource dataSource)
         return total;
     }
 
+    /// <summary>Whether any of the project's LFS objects is still waiting for a ref to reach it.</summary>
+    public async Task<bool> HasUnreachableAsync(long projectId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM project_lfs_objects WHERE project_id = @projectId AND NOT reachable)",
+            new { projectId }, cancellationToken: cancellationToken));
+    }
+
     /// <summary>Projects with links that no ref has reached, linked before <paramref name="before"/>.</summary>
     public async Task<IReadOnlyList<(long ProjectId, string GitBackend)>> ProjectsWithUnreachableAsync(DateTime before,
         CancellationToken cancellationToken)

@@ -2,8 +2,8 @@ namespace MlOps.Server.Git;
 
 /// <summary>
 /// A crash point for the durability test: with MLOPS_FAULT_KILL_BEFORE_PUSH_CONFIRM=1 the process
-/// kills itself (as kill -9 would) after git moved the refs and acknowledged the push, before the
-/// push events are confirmed. Never set in production.
+/// kills itself (as kill -9 would) after git moved the refs, before the push events are confirmed
+/// (and so before the client hears back). Never set in production.
 /// </summary>
 internal static class PushFaults
 {
@@ -14,8 +14,6 @@ internal static class PushFaults
     {
         if (KillBeforeConfirm)
         {
-            // The response is complete; this gives Kestrel time to put its last bytes on the wire.
-            Thread.Sleep(300);
             System.Diagnostics.Process.GetCurrentProcess().Kill();
         }
     }

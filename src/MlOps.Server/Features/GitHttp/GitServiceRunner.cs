@@ -19,7 +19,10 @@ public sealed class GitServiceRunner(ILogger<GitServiceRunner> logger)
     public async Task<int> RunAsync(string service, string repositoryPath, bool advertiseRefs, IDictionary<string, string> environment,
         byte[]? prefix, Stream? input, Stream output, MemoryStream? capture, CancellationToken cancellationToken)
     {
-        var args = new List<string> { service, "--stateless-rpc" };
+        // Receive-pack would start `git gc --auto` after every push, before the client hears
+        // back; RepositoryHousekeeping does that work in the background instead.
+        var args = service == "receive-pack" ? new List<string> { "-c", "receive.autogc=false" } : [];
+        args.AddRange([service, "--stateless-rpc"]);
         if (advertiseRefs)
         {
             args.Add("--advertise-refs");
