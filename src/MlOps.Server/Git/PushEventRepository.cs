@@ -165,27 +165,52 @@ public sealed class PushEventRepository(NpgsqlDataSource dataSource)
     }
 
     /// <summary>
-    /// Records a push or merge request that a webhook delivered, in the caller's transaction; null
-    /// when the same ref move was recorded before (another delivery of the same event).
+    /// Records the pushes and merge requests that webhooks delivered, in one statement in the
+    /// caller's transaction. Each event's id, in order; null when the same ref move was recorded
+    /// before (another delivery of the same event, earlier or in this batch).
     /// </summary>
-    public static Task<long?> InsertFromWebhookAsync(DbConnection connection, DbTransaction transaction, WebhookPushEvent e,
-        CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+    public static async Task<long?[]> InsertFromWebhooksAsync(DbConnection connection, DbTransaction transaction,
+        IReadOnlyList<WebhookPushEvent> events, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync<(long Id, long Ord)>(new CommandDefinition(
             """
-            WITH inserted AS (
+            WITH input AS (
+                SELECT * FROM unnest(@projectIds, @sources, @refs, @befores, @afters, @pusherIds, @pusherEmails, @pusherUsernames,
+                                     @deliveryIds, @kinds, @targetBranches) WITH ORDINALITY
+                    AS t(project_id, source, ref, before_sha, after_sha, pusher_id, pusher_email, pusher_username, delivery_id, kind,
+                         target_branch, ord)),
+            inserted AS (
                 INSERT INTO push_events (project_id, source, ref, before_sha, after_sha, pusher_id, pusher_username, delivery_id, kind,
                                          target_branch)
-                VALUES (@ProjectId, @Source, @Ref, @Before, @After,
-                        COALESCE(@PusherId, (SELECT id FROM users WHERE lower(email) = lower(@PusherEmail) AND @PusherEmail <> '')),
-                        @PusherUsername, @DeliveryId, @Kind, @TargetBranch)
+                SELECT project_id, source, ref, before_sha, after_sha,
+                       COALESCE(pusher_id, (SELECT u.id FROM users u WHERE lower(u.email) = lower(i.pusher_email) AND i.pusher_email <> '')),
+                       pusher_username, delivery_id, kind, target_branch
+                FROM input i ORDER BY ord
                 ON CONFLICT (project_id, source, ref, before_sha, after_sha) WHERE source <> 'embedded' DO NOTHING
-                RETURNING id)
-            SELECT id FROM inserted, pg_notify('mlops_push_events', id::text) AS n
+                RETURNING id, project_id, source, ref, before_sha, after_sha),
+            woken AS (
+                SELECT pg_notify('mlops_push_events', max(id)::text) FROM inserted HAVING count(*) > 0)
+            SELECT ins.id, min(i.ord) AS ord FROM inserted ins
+            JOIN input i USING (project_id, source, ref, before_sha, after_sha)
+            WHERE (SELECT count(*) FROM woken) >= 0
+            GROUP BY ins.id
             """, new
             {
-                e.Event.ProjectId, e.Event.Source, e.Event.Ref, e.Event.Before, e.Event.After, e.Event.PusherId,
-                PusherEmail = e.Event.PusherEmail ?? "", e.Event.PusherUsername, e.DeliveryId, e.Kind, e.TargetBranch,
+                projectIds = events.Select(e => e.Event.ProjectId).ToArray(), sources = events.Select(e => e.Event.Source).ToArray(),
+                refs = events.Select(e => e.Event.Ref).ToArray(), befores = events.Select(e => e.Event.Before).ToArray(),
+                afters = events.Select(e => e.Event.After).ToArray(), pusherIds = events.Select(e => e.Event.PusherId).ToArray(),
+                pusherEmails = events.Select(e => e.Event.PusherEmail ?? "").ToArray(),
+                pusherUsernames = events.Select(e => e.Event.PusherUsername).ToArray(), deliveryIds = events.Select(e => e.DeliveryId).ToArray(),
+                kinds = events.Select(e => e.Kind).ToArray(), targetBranches = events.Select(e => e.TargetBranch).ToArray(),
             }, transaction, cancellationToken: cancellationToken));
+        var ids = new long?[events.Count];
+        foreach (var (id, ord) in rows)
+        {
+            // The first of a batch's repeats is the one inserted (ORDER BY ord); the others are duplicates.
+            ids[ord - 1] = id;
+        }
+        return ids;
+    }
 
     /// <summary>A project's push events after <paramref name="afterId"/>, oldest first.</summary>
     public async Task<IReadOnlyList<PushEventRow>> ListAsync(long projectId, long afterId, int limit, CancellationToken cancellationToken)

@@ -26,9 +26,9 @@ public sealed class PushProcessingOptions
 /// </summary>
 public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventRepository events, PushRunCreator creator,
     EmbeddedGitBackend embedded, Microsoft.Extensions.Options.IOptions<PushProcessingOptions> options, TimeProvider clock,
-    Infrastructure.Database.DatabaseOutage outage, ILogger<PushProcessor> logger) : BackgroundService
+    Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<PushProcessor> logger) : BackgroundService
 {
-    private readonly Infrastructure.Database.NotificationWakeup wake = new(dataSource, "mlops_push_events", "push events", outage, logger);
+    private readonly Infrastructure.Database.NotificationWakeup wake = new(hub, "mlops_push_events");
     private DateTimeOffset lastReconcile = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -37,7 +37,7 @@ public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventReposito
         {
             return;
         }
-        wake.Start(stoppingToken);
+        wake.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
             try

@@ -12,9 +12,9 @@ namespace MlOps.Server.Features.Runs;
 /// or a host that was down catches up). A failed send is retried with exponential backoff.
 /// </summary>
 public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends backends, IConfiguration configuration,
-    Infrastructure.Database.DatabaseOutage outage, ILogger<RunStatusReporter> logger) : BackgroundService
+    Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<RunStatusReporter> logger) : BackgroundService
 {
-    private readonly Infrastructure.Database.NotificationWakeup wake = new(dataSource, "mlops_run_status", "run status changes", outage, logger);
+    private readonly Infrastructure.Database.NotificationWakeup wake = new(hub, "mlops_run_status");
     private readonly ConcurrentDictionary<long, (int Failures, DateTimeOffset NotBefore)> backoff = new();
 
     private sealed record Pending(long Id, long ProjectId, string Status, string CommitSha, string Ref, string? Pipeline, string GitBackend);
@@ -31,7 +31,7 @@ public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends b
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        wake.Start(stoppingToken);
+        wake.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
             try

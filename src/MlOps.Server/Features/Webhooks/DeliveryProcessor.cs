@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Git;
@@ -12,19 +13,24 @@ namespace MlOps.Server.Features.Webhooks;
 /// retries and missed notifications.
 /// </summary>
 public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookRepository deliveries, IOptions<WebhookOptions> options,
-    Infrastructure.Database.DatabaseOutage outage, ILogger<DeliveryProcessor> logger) : BackgroundService
+    Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<DeliveryProcessor> logger) : BackgroundService
 {
-    private readonly Infrastructure.Database.NotificationWakeup wake = new(dataSource, "mlops_webhook_deliveries", "webhook deliveries", outage, logger);
+    private readonly Infrastructure.Database.NotificationWakeup wake = new(hub, "mlops_webhook_deliveries");
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        wake.Start(stoppingToken);
+        if (!options.Value.ProcessDeliveries)
+        {
+            return;
+        }
+        wake.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 while (await ProcessBatchAsync(stoppingToken))
                 {
+                    await PaceAsync(stoppingToken);
                 }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -42,6 +48,24 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
         }
     }
 
+    /// <summary>
+    /// Under a stream of deliveries, batches start at most this often, so that each one takes what
+    /// arrived meanwhile instead of one transaction per stored group. A delivery after a quiet spell
+    /// is processed at once.
+    /// </summary>
+    public static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(10);
+
+    private long lastBatch;
+
+    private async Task PaceAsync(CancellationToken cancellationToken)
+    {
+        var since = Stopwatch.GetElapsedTime(lastBatch);
+        if (since < BatchInterval)
+        {
+            await Task.Delay(BatchInterval - since, cancellationToken);
+        }
+    }
+
     /// <summary>Deliveries claimed per transaction: a burst is turned into push events in a few round trips per batch, not six per delivery.</summary>
     public const int BatchSize = 64;
 
@@ -53,6 +77,7 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
     private async Task<bool> ProcessBatchAsync(CancellationToken cancellationToken)
     {
         int claimed;
+        lastBatch = Stopwatch.GetTimestamp();
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {
@@ -64,12 +89,9 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
             claimed = batch.Count;
             try
             {
-                var done = new List<(long Id, string Outcome)>(batch.Count);
-                foreach (var delivery in batch)
-                {
-                    done.Add((delivery.Id, await OutcomeAsync(connection, transaction, delivery, cancellationToken)));
-                }
-                await WebhookRepository.MarkProcessedAsync(connection, transaction, done, cancellationToken);
+                var outcomes = await OutcomesAsync(connection, transaction, batch, cancellationToken);
+                await WebhookRepository.MarkProcessedAsync(connection, transaction,
+                    batch.Select((d, i) => (d.Id, outcomes[i])).ToList(), cancellationToken);
                 await transaction.CommitAsync(cancellationToken);
                 return true;
             }
@@ -85,18 +107,31 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
         return true;
     }
 
-    private static async Task<string> OutcomeAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
-        DeliveryRow delivery, CancellationToken cancellationToken)
+    /// <summary>Translates each delivery and records the push events they carry in one statement; each delivery's outcome, in order.</summary>
+    private static async Task<string[]> OutcomesAsync(System.Data.Common.DbConnection connection, System.Data.Common.DbTransaction transaction,
+        IReadOnlyList<DeliveryRow> batch, CancellationToken cancellationToken)
     {
-        using var payload = JsonDocument.Parse(delivery.Payload);
-        var translated = delivery.Source == "github"
-            ? GitHubDeliveryTranslator.Translate(delivery.Event, delivery.Payload, delivery.ProjectId, delivery.Id)
-            : GitLabDeliveryTranslator.Translate(payload.RootElement, delivery.ProjectId, delivery.Id);
-        return translated is null
-            ? "ignored: " + delivery.Event
-            : await PushEventRepository.InsertFromWebhookAsync(connection, transaction, translated, cancellationToken) is { } id
-                ? "push_event: " + id
+        var translated = batch.Select(Translate).ToArray();
+        var events = translated.OfType<WebhookPushEvent>().ToList();
+        var ids = events.Count > 0 ? await PushEventRepository.InsertFromWebhooksAsync(connection, transaction, events, cancellationToken) : [];
+        var outcomes = new string[batch.Count];
+        for (int i = 0, e = 0; i < batch.Count; i++)
+        {
+            outcomes[i] = translated[i] is null ? "ignored: " + batch[i].Event
+                : ids[e++] is { } id ? "push_event: " + id
                 : "duplicate_event";
+        }
+        return outcomes;
+    }
+
+    private static WebhookPushEvent? Translate(DeliveryRow delivery)
+    {
+        if (delivery.Source == "github")
+        {
+            return GitHubDeliveryTranslator.Translate(delivery.Event, delivery.Payload, delivery.ProjectId, delivery.Id);
+        }
+        using var payload = JsonDocument.Parse(delivery.Payload);
+        return GitLabDeliveryTranslator.Translate(payload.RootElement, delivery.ProjectId, delivery.Id);
     }
 
     private async Task<bool> ProcessOneAsync(CancellationToken cancellationToken)
@@ -110,7 +145,7 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
         }
         try
         {
-            var outcome = await OutcomeAsync(connection, transaction, delivery, cancellationToken);
+            var outcome = (await OutcomesAsync(connection, transaction, [delivery], cancellationToken))[0];
             await WebhookRepository.MarkProcessedAsync(connection, transaction, delivery.Id, outcome, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }

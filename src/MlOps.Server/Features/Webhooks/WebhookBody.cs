@@ -14,6 +14,9 @@ public sealed class WebhookOptions
     public int MaxBodyBytes { get; set; } = 2 * 1024 * 1024;
 
     public int MaxAttempts { get; set; } = 8;
+
+    /// <summary>Turn stored deliveries into push events in this process (every replica may; they share the work).</summary>
+    public bool ProcessDeliveries { get; set; } = true;
 }
 
 /// <summary>Reads a webhook body within the limit and parses it; 413 past the limit, 400 for malformed JSON.</summary>

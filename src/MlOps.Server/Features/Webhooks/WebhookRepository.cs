@@ -63,7 +63,7 @@ public sealed class WebhookRepository(NpgsqlDataSource dataSource)
                 SELECT DISTINCT ON (project_id, source, delivery_key) * FROM input ORDER BY project_id, source, delivery_key, ord),
             inserted AS (
                 INSERT INTO webhook_deliveries (project_id, source, event, delivery_key, payload)
-                SELECT project_id, source, event, delivery_key, payload::jsonb FROM first ORDER BY ord
+                SELECT project_id, source, event, delivery_key, payload::json FROM first ORDER BY ord
                 ON CONFLICT (project_id, source, delivery_key) DO NOTHING
                 RETURNING id, project_id, source, delivery_key),
             woken AS (
@@ -93,7 +93,11 @@ public sealed class WebhookRepository(NpgsqlDataSource dataSource)
             ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
             """, transaction: transaction, cancellationToken: cancellationToken));
 
-    /// <summary>Up to <paramref name="limit"/> deliveries due, oldest first, locked for the caller's transaction.</summary>
+    /// <summary>
+    /// Up to <paramref name="limit"/> deliveries due, oldest first, locked for the caller's
+    /// transaction. The limit is written into the text: a prepared statement's generic plan,
+    /// not knowing it, sorted the whole backlog instead of reading the index's first rows.
+    /// </summary>
     public static async Task<IReadOnlyList<DeliveryRow>> ClaimBatchAsync(DbConnection connection, DbTransaction transaction, int limit,
         CancellationToken cancellationToken)
     {
@@ -101,8 +105,8 @@ public sealed class WebhookRepository(NpgsqlDataSource dataSource)
             $"""
             SELECT {Columns} FROM webhook_deliveries
             WHERE processed_at IS NULL AND (retry_after IS NULL OR retry_after <= now())
-            ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
-            """, new { limit }, transaction, cancellationToken: cancellationToken));
+            ORDER BY id LIMIT {limit} FOR UPDATE SKIP LOCKED
+            """, transaction: transaction, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 

@@ -26,6 +26,9 @@ public static class DatabaseSetup
         });
         // Singleton: one outage state for the process, shared by every request.
         services.AddSingleton<DatabaseOutage>();
+        // One LISTEN session for every channel the process follows; features subscribe to it.
+        services.AddSingleton<NotificationHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<NotificationHub>());
         services.AddSingleton<Migrator>();
         services.AddHostedService<MigrationHostedService>();
         return services;

@@ -1,16 +1,14 @@
-using Microsoft.Extensions.Options;
 using MlOps.Server.Infrastructure.Database;
-using Npgsql;
 
 namespace MlOps.Server.Features.Runners.Jobs;
 
 /// <summary>
-/// Wakes waiting job requests when jobs become pending. One dedicated connection LISTENs to
-/// `mlops_jobs_pending` (sent by advance_run and by requeues), so a queued job reaches an idle
+/// Wakes waiting job requests when jobs become pending. The process's <see cref="NotificationHub"/>
+/// follows `mlops_jobs_pending` (sent by advance_run and by requeues), so a queued job reaches an idle
 /// runner in milliseconds instead of at its next poll; every waiter then races to claim with
 /// SKIP LOCKED, and the losers go back to waiting.
 /// </summary>
-public sealed class JobQueueSignal(IOptions<DatabaseOptions> database, DatabaseOutage outage, ILogger<JobQueueSignal> logger) : BackgroundService
+public sealed class JobQueueSignal(NotificationHub hub) : IHostedService
 {
     public const string Channel = "mlops_jobs_pending";
 
@@ -29,49 +27,14 @@ public sealed class JobQueueSignal(IOptions<DatabaseOptions> database, DatabaseO
 
     public void Pulse() => Interlocked.Exchange(ref pulse, NewPulse()).TrySetResult();
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                // Not from the pool: a LISTEN belongs to one session for as long as it lives.
-                var builder = new NpgsqlConnectionStringBuilder(database.Value.ConnectionString) { Pooling = false, KeepAlive = 30 };
-                await using var connection = new NpgsqlConnection(builder.ConnectionString);
-                await connection.OpenAsync(stoppingToken);
-                connection.Notification += (_, _) => Pulse();
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-                // Jobs may have become pending while we were not listening.
-                Pulse();
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await connection.WaitAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or IOException && !stoppingToken.IsCancellationRequested)
-            {
-                // An outage is logged once, by DatabaseOutage; anything else is worth a line of its own.
-                if (DatabaseOutage.Matches(e))
-                {
-                    outage.Report(e);
-                    logger.LogDebug("Job queue listener lost its connection ({Error}); reconnecting", e.Message);
-                }
-                else
-                {
-                    logger.LogWarning("Job queue listener lost its connection ({Error}); reconnecting", e.Message);
-                }
-                Pulse();
-                await Task.Delay(TimeSpan.FromSeconds(1), stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-        }
+        // Jobs may have become pending while nobody listened, or while the connection is away: every waiter looks again.
+        hub.Subscribe(Channel, Pulse, _ => Pulse());
+        return Task.CompletedTask;
     }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     private static TaskCompletionSource NewPulse() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 }
