@@ -11,8 +11,8 @@
 #   2. the same with the process executor vs a bare `/bin/sh -c 'echo hi'`, both medians and the difference
 #      (target <= +50 ms);
 #   3. pending -> started on an idle runner, p50 (target <= 50 ms), from the server's own queued_at/started_at;
-#   4. claims per second with 32 runners polling at once (each keeping one connection) over 3,000 pending
-#      jobs, and, counted in the database afterwards, jobs handed out twice or held by another runner than
+#   4. claims per second with 32 runners polling at once (bench/MlOps.Bench.Claims: each keeps one connection,
+#      as the runner does, and asks again as soon as it is answered) over 3,000 pending jobs, and, counted in the database afterwards, jobs handed out twice or held by another runner than
 #      the one told it got them (target >= 1,000/s, zero).
 #   Each runner also logs where a job's time went (phases), and the last job's line is printed.
 # Usage: bench/runner/run.sh [N] [jobs|claims]   (N jobs per measurement, default 20; both parts by default).
@@ -33,6 +33,7 @@ trap cleanup EXIT
 
 dotnet build src/MlOps.Server -c Release -nologo -v quiet >/dev/null
 dotnet build runner/MlOps.Runner -c Release -nologo -v quiet >/dev/null
+dotnet build bench/MlOps.Bench.Claims -c Release -nologo -v quiet >/dev/null
 
 # The image, built locally like the tests do.
 if ! docker image inspect mlops-bench/busybox:1 >/dev/null 2>&1; then
@@ -131,7 +132,7 @@ fi
 kill "${pids[@]:1}" 2>/dev/null || true
 psql -c "UPDATE jobs SET status = 'success' WHERE status IN ('pending', 'running')" >/dev/null
 seed bench-claims mlops-bench/busybox:1 3000 >/dev/null
-python3 bench/runner/claims.py "$url" "$MLOPS_RUNNER_REGISTRATION_TOKEN" 32 bench-claims "$work/claims.csv"
+dotnet bench/MlOps.Bench.Claims/bin/Release/net10.0/MlOps.Bench.Claims.dll "$url" "$MLOPS_RUNNER_REGISTRATION_TOKEN" 32 bench-claims "$work/claims.csv"
 # What the database says: every seeded job claimed exactly once, by the runner that was told it got it.
 psql -c "CREATE TABLE bench_claims (job_id bigint, runner text)"
 psql -c "\copy bench_claims FROM '$work/claims.csv' WITH (FORMAT csv)"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Push-to-run and webhook-ingest benchmark: a Release server on a throwaway PostgreSQL, then
-# bench/MlOps.Bench.Runs (50 real `git push`es; 20,000 GitLab deliveries over 32 connections).
+# bench/MlOps.Bench.Runs (50 real `git push`es; GitLab deliveries at 2,000/s for 10 s, then 20,000
+# back to back over 32 connections).
 #
 #   bench/runs/run.sh
-#   PUSHES=20 DELIVERIES=5000 CONCURRENCY=16 bench/runs/run.sh
+#   PUSHES=20 DELIVERIES=5000 CONCURRENCY=16 RATE=2500 RATE_SECONDS=5 bench/runs/run.sh   (RATE=0: no open loop)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source scripts/lib.sh
