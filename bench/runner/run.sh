@@ -3,16 +3,18 @@
 #   1. a trivial one-step run end to end vs a bare `docker run --rm --network none` of the same image and
 #      command, medians side by side and their ratio (target <= 1.2x). "End to end" is what a user sees:
 #      from POST /api/v1/projects/bench/p/runs (a manual run of an inline step `run: echo hi`) until
-#      GET /api/v1/runs/{id} says success (polled every 2 ms, bench/runner/jobs.py). Inside it: the run's
-#      creation, the claim by an idle runner, staging a git checkout of the commit through Git HTTP with the
+#      the run is success (bench/MlOps.Bench.Runner jobs: seen through LISTEN mlops_run_status, which
+#      costs the shared cores nothing; polling the API every 2 ms took most of a core from the engine).
+#      Inside it: the run's creation, the claim by an idle runner, staging a git checkout of the commit through Git HTTP with the
 #      job token, the container (create, start, wait), the log reaching the server, the final status.
 #      Not inside it: removing the container, which the runner does after reporting the end (as `docker run
 #      --rm` does inside its own figure, so the comparison is, if anything, in docker's favour there).
 #   2. the same with the process executor vs a bare `/bin/sh -c 'echo hi'`, both medians and the difference
 #      (target <= +50 ms);
 #   3. pending -> started on an idle runner, p50 (target <= 50 ms), from the server's own queued_at/started_at;
-#   4. claims per second with 32 runners polling at once (bench/MlOps.Bench.Claims: each keeps one connection,
-#      as the runner does, and asks again as soon as it is answered) over 3,000 pending jobs, and, counted in the database afterwards, jobs handed out twice or held by another runner than
+#   4. claims per second with 32 runners polling at once (bench/MlOps.Bench.Runner claims: each keeps one
+#      connection, as the runner does, and asks again as soon as it is answered) over 3,000 pending jobs,
+#      and, counted in the database afterwards, jobs handed out twice or held by another runner than
 #      the one told it got them (target >= 1,000/s, zero).
 #   Each runner also logs where a job's time went (phases), and the last job's line is printed.
 # Usage: bench/runner/run.sh [N] [jobs|claims]   (N jobs per measurement, default 20; both parts by default).
@@ -28,12 +30,12 @@ apt_install busybox-static curl
 
 work=$(mktemp -d /tmp/mlops-bench-runner.XXXXXX)
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; pg_stop "$work/pg"; stop_dockerd; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait "${pids[@]}" 2>/dev/null || true; pg_stop "$work/pg"; stop_dockerd; rm -rf "$work"; }
 trap cleanup EXIT
 
 dotnet build src/MlOps.Server -c Release -nologo -v quiet >/dev/null
 dotnet build runner/MlOps.Runner -c Release -nologo -v quiet >/dev/null
-dotnet build bench/MlOps.Bench.Claims -c Release -nologo -v quiet >/dev/null
+dotnet build bench/MlOps.Bench.Runner -c Release -nologo -v quiet >/dev/null
 
 # The image, built locally like the tests do.
 if ! docker image inspect mlops-bench/busybox:1 >/dev/null 2>&1; then
@@ -47,7 +49,8 @@ psql() { "$PG_BIN/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -tAq "
 port=$(free_port); url=http://127.0.0.1:$port
 export MLOPS_ADMIN_TOKEN=bench-admin-token-0123456789abcdef MLOPS_RUNNER_REGISTRATION_TOKEN=bench-registration-token
 # A long lease: the claims pollers never heartbeat, and a lapsed lease would hand their jobs out again.
-MLOPS_DATABASE_URL="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres;Maximum Pool Size=100" \
+database="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres"
+MLOPS_DATABASE_URL="$database;Maximum Pool Size=100${BENCH_DB_EXTRA:-}" \
 MLOPS_DATA_DIR=$work/data Hangfire__ServerEnabled=false RunnerJobs__LeaseSeconds=600 Logging__LogLevel__Default=Warning \
   dotnet src/MlOps.Server/bin/Release/net10.0/MlOps.Server.dll --urls "$url" --contentRoot "$PWD/src/MlOps.Server/bin/Release/net10.0" >"$work/server.log" 2>&1 &
 pids+=($!)
@@ -106,7 +109,7 @@ git -C "$work/repo" -c "http.extraHeader=Authorization: Bearer $MLOPS_ADMIN_TOKE
 start_runner docker bench-docker
 start_runner process bench-process
 sleep 5
-runs() { python3 bench/runner/jobs.py "$url" "$MLOPS_ADMIN_TOKEN" bench/p "$@"; }
+runs() { dotnet bench/MlOps.Bench.Runner/bin/Release/net10.0/MlOps.Bench.Runner.dll jobs "$url" "$MLOPS_ADMIN_TOKEN" bench/p "$@" "$database"; }
 runs docker 2 >/dev/null; runs process 2 >/dev/null   # warm up both paths once
 ours_docker=$(runs docker "$N" | median)
 bare_docker=$(for _ in $(seq 1 "$N"); do t0=$(now_ms); docker run --rm --network none mlops-bench/busybox:1 /bin/sh -c 'echo hi' >/dev/null; echo $(( $(now_ms) - t0 )); done | median)
@@ -132,7 +135,7 @@ fi
 kill "${pids[@]:1}" 2>/dev/null || true
 psql -c "UPDATE jobs SET status = 'success' WHERE status IN ('pending', 'running')" >/dev/null
 seed bench-claims mlops-bench/busybox:1 3000 >/dev/null
-dotnet bench/MlOps.Bench.Claims/bin/Release/net10.0/MlOps.Bench.Claims.dll "$url" "$MLOPS_RUNNER_REGISTRATION_TOKEN" 32 bench-claims "$work/claims.csv"
+dotnet bench/MlOps.Bench.Runner/bin/Release/net10.0/MlOps.Bench.Runner.dll claims "$url" "$MLOPS_RUNNER_REGISTRATION_TOKEN" 32 bench-claims "$work/claims.csv"
 # What the database says: every seeded job claimed exactly once, by the runner that was told it got it.
 psql -c "CREATE TABLE bench_claims (job_id bigint, runner text)"
 psql -c "\copy bench_claims FROM '$work/claims.csv' WITH (FORMAT csv)"

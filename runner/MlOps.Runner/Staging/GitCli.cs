@@ -21,7 +21,8 @@ public sealed class GitCli(CheckoutCache cache, ILogger<GitCli> logger)
             return;
         }
         var auth = "http.extraHeader=Authorization: Basic " + Convert.ToBase64String(Encoding.UTF8.GetBytes("mlops-job:" + jobToken));
-        await RunAsync(directory, cancellationToken, "init", "-q");
+        // No template: the sample hooks and the rest would be copied into every job restored from the cache.
+        await RunAsync(directory, cancellationToken, "init", "-q", "--template=");
         // By commit first (protocol v2 serves any reachable commit); by ref when the server refuses an unadvertised one.
         if (!await TryRunAsync(directory, cancellationToken, "-c", auth, "fetch", "-q", "--depth", "1", url, revision)
             && fallbackRef is not null)

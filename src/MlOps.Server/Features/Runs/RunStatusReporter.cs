@@ -14,7 +14,7 @@ namespace MlOps.Server.Features.Runs;
 public sealed class RunStatusReporter(NpgsqlDataSource dataSource, GitBackends backends, IConfiguration configuration,
     Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<RunStatusReporter> logger) : BackgroundService
 {
-    private readonly Infrastructure.Database.NotificationWakeup wake = new(hub, "mlops_run_status");
+    private readonly Infrastructure.Database.NotificationWakeup wake = new(hub, "mlops_run_status", TimeSpan.FromMilliseconds(50));
     private readonly ConcurrentDictionary<long, (int Failures, DateTimeOffset NotBefore)> backoff = new();
 
     private sealed record Pending(long Id, long ProjectId, string Status, string CommitSha, string Ref, string? Pipeline, string GitBackend);

@@ -1,18 +1,21 @@
 using Microsoft.Extensions.Options;
 using MlOps.Server.Infrastructure.BackgroundJobs;
-using Npgsql;
+using MlOps.Server.Infrastructure.Database;
 
 namespace MlOps.Server.Features.Usage;
 
 /// <summary>
-/// Books final job usage within moments: LISTENs on `mlops_usage_final` (sent by the trigger on
-/// `job_usage`) and drains the queue on each notification, and once a minute regardless, so that
-/// a notification lost during a reconnect only delays booking. Every replica may run one.
+/// Books final job usage within moments: follows `mlops_usage_final` (sent by the trigger on
+/// `job_usage`) through the process's <see cref="NotificationHub"/> and drains the queue on each
+/// notification, and once a minute regardless, so that a notification lost during a reconnect
+/// only delays booking. Every replica may run one.
 /// </summary>
-public sealed class UsageIngestionListener(NpgsqlDataSource dataSource, UsageIngestor ingestor, IOptions<UsageOptions> options,
-    IOptions<HangfireOptions> hangfire, ILogger<UsageIngestionListener> logger) : BackgroundService
+public sealed class UsageIngestionListener(NotificationHub hub, UsageIngestor ingestor, IOptions<UsageOptions> options,
+    IOptions<HangfireOptions> hangfire, DatabaseOutage outage, ILogger<UsageIngestionListener> logger) : BackgroundService
 {
     public const string Channel = "mlops_usage_final";
+
+    private readonly NotificationWakeup wake = new(hub, Channel);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -20,30 +23,24 @@ public sealed class UsageIngestionListener(NpgsqlDataSource dataSource, UsageIng
         {
             return;
         }
+        wake.Start();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
-                await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-                await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-                {
-                    await listen.ExecuteNonQueryAsync(stoppingToken);
-                }
-                while (!stoppingToken.IsCancellationRequested)
-                {
-                    await ingestor.DrainAsync(stoppingToken);
-                    // Returns at once for a notification that arrived while draining (it was buffered).
-                    await connection.WaitAsync(TimeSpan.FromMinutes(1), stoppingToken);
-                }
+                await ingestor.DrainAsync(stoppingToken);
             }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                BackgroundFailures.Log(logger, outage, e, "Usage ingestion failed; retrying at the next notification");
+            }
+            try
+            {
+                await wake.WaitAsync(TimeSpan.FromMinutes(1), stoppingToken);
+            }
+            catch (OperationCanceledException)
             {
                 return;
-            }
-            catch (Exception e) when (e is NpgsqlException or TimeoutException or InvalidOperationException)
-            {
-                logger.LogWarning(e, "Usage ingestion listener failed; reconnecting in 5 s");
-                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MlOps.Server.Git;
@@ -15,7 +14,7 @@ namespace MlOps.Server.Features.Webhooks;
 public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookRepository deliveries, IOptions<WebhookOptions> options,
     Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<DeliveryProcessor> logger) : BackgroundService
 {
-    private readonly Infrastructure.Database.NotificationWakeup wake = new(hub, "mlops_webhook_deliveries");
+    private readonly Infrastructure.Database.NotificationWakeup wake = new(hub, "mlops_webhook_deliveries", BatchInterval);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -30,7 +29,7 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
             {
                 while (await ProcessBatchAsync(stoppingToken))
                 {
-                    await PaceAsync(stoppingToken);
+                    await wake.PaceAsync(stoppingToken);
                 }
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
@@ -55,17 +54,6 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
     /// </summary>
     public static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(10);
 
-    private long lastBatch;
-
-    private async Task PaceAsync(CancellationToken cancellationToken)
-    {
-        var since = Stopwatch.GetElapsedTime(lastBatch);
-        if (since < BatchInterval)
-        {
-            await Task.Delay(BatchInterval - since, cancellationToken);
-        }
-    }
-
     /// <summary>Deliveries claimed per transaction: a burst is turned into push events in a few round trips per batch, not six per delivery.</summary>
     public const int BatchSize = 64;
 
@@ -77,7 +65,6 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
     private async Task<bool> ProcessBatchAsync(CancellationToken cancellationToken)
     {
         int claimed;
-        lastBatch = Stopwatch.GetTimestamp();
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         await using (var transaction = await connection.BeginTransactionAsync(cancellationToken))
         {

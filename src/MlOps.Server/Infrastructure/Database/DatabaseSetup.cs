@@ -21,6 +21,15 @@ public static class DatabaseSetup
         {
             var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+            // Statements used again are prepared on each connection, and a connection going back
+            // to the pool is reset without DISCARD ALL, which dropped every cached plan: the next
+            // claim_job on that connection planned its fifteen inner statements again (3 ms of a
+            // claim's 6). A connection string that sets Max Auto Prepare wins.
+            if (!options.ConnectionString.Replace(" ", "").Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
+                builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+            }
             builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return builder.Build();
         });

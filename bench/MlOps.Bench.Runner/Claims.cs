@@ -1,0 +1,70 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+
+/// <summary>
+/// Claims per second: RUNNERS registered runners (one keep-alive connection each, as the real
+/// runner keeps) ask for jobs back to back until the queue is empty, through the same
+/// POST /api/v1/runner/jobs/request the runner uses. Prints claims/s up to the last claim and
+/// writes what each runner was told (job id, runner name) to a CSV that bench/runner/run.sh
+/// checks against the database. Arguments: claims URL REGISTRATION_TOKEN RUNNERS TAG OUT.csv
+/// </summary>
+static class Claims
+{
+    public static async Task<int> RunAsync(Uri server, string registration, int runners, string tag, string output)
+    {
+        using var http = new HttpClient { BaseAddress = server };
+        var names = Enumerable.Range(0, runners).Select(i => $"claims-{i}").ToArray();
+        var tokens = new string[runners];
+        for (var i = 0; i < runners; i++)
+        {
+            using var registered = await http.PostAsync("/api/v1/runner/register", Json(new { registration_token = registration, name = names[i] }));
+            registered.EnsureSuccessStatusCode();
+            tokens[i] = JsonDocument.Parse(await registered.Content.ReadAsStringAsync()).RootElement.GetProperty("token").GetString()!;
+        }
+
+        var capacity = new { concurrency = 1024, executor = "process", tags = new[] { tag }, gpus = Array.Empty<object>(), cpus = 64, memory_bytes = 1L << 40 };
+        var connections = await Task.WhenAll(names.Select(_ => RawHttpConnection.OpenAsync(server)));
+        var claimed = new List<(long Job, string Runner, long At)>();
+        var clock = Stopwatch.StartNew();
+        var errors = 0;
+        await Task.WhenAll(Enumerable.Range(0, runners).Select(async i =>
+        {
+            var body = JsonSerializer.SerializeToUtf8Bytes(new { token = tokens[i], capacity });
+            var request = Encoding.ASCII.GetBytes($"POST /api/v1/runner/jobs/request HTTP/1.1\r\nHost: {server.Authority}\r\n" +
+                $"Content-Type: application/json\r\nContent-Length: {body.Length}\r\n\r\n").Concat(body).ToArray();
+            while (true)
+            {
+                var (status, answer) = await connections[i].SendAndReadAsync(request);
+                if (status == 204)
+                {
+                    return;
+                }
+                if (status != 201)
+                {
+                    Console.Error.WriteLine($"claim answered {status}: {Encoding.UTF8.GetString(answer)}");
+                    Interlocked.Increment(ref errors);
+                    return;
+                }
+                var id = JsonDocument.Parse(answer).RootElement.GetProperty("id").GetInt64();
+                lock (claimed)
+                {
+                    claimed.Add((id, names[i], clock.ElapsedTicks));
+                }
+            }
+        }));
+        if (errors > 0 || claimed.Count == 0)
+        {
+            Console.Error.WriteLine($"claims failed: {errors} errors, {claimed.Count} claims");
+            return 1;
+        }
+        // Pollers wait out one long poll once the queue is empty: the rate counts up to the last claim.
+        var elapsed = TimeSpan.FromTicks(claimed.Max(c => c.At) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
+        File.WriteAllLines(output, claimed.Select(c => $"{c.Job},{c.Runner}"));
+        Console.WriteLine($"claims: {claimed.Count} jobs by {runners} runners in {elapsed.TotalSeconds:F2} s = {claimed.Count / elapsed.TotalSeconds:F0} claims/s " +
+            $"(target >= 1,000/s), {claimed.Count - claimed.Select(c => c.Job).Distinct().Count()} answered twice");
+        return 0;
+    }
+
+    private static StringContent Json(object value) => new(JsonSerializer.Serialize(value), Encoding.UTF8, "application/json");
+}
