@@ -69,6 +69,32 @@ public class GitLabCiTests
     }
 
     [Fact]
+    public async Task Lint_GitLabTargetWithRetry_WritesGitLabRetryCappedAtTwo()
+    {
+        var yaml = """
+            pipelines:
+              etl:
+                steps:
+                  fit: { image: alpine, run: echo, retry: { max: 4, when: [script_failure, runner_system_failure] } }
+                  again: { image: alpine, run: echo, needs: [fit], retry: 1 }
+                  plain: { image: alpine, run: echo, needs: [fit] }
+            """;
+
+        var result = await Fixtures.Lint(yaml, LintTarget.GitLabCi);
+
+        Assert.True(result.Valid, string.Join("\n", result.Errors));
+        var jobs = result.GitLabCi!.Split("\n\n").Skip(1).ToDictionary(j => j[..j.IndexOf(':')]);
+        Assert.Contains("""
+              # retry: 4 in mlops.yml; GitLab allows at most 2
+              retry:
+                max: 2
+                when: [script_failure, runner_system_failure]
+            """, jobs["fit"]);
+        Assert.Contains("  retry:\n    max: 1\n    when: [always]\n", jobs["again"]);
+        Assert.DoesNotContain("retry", jobs["plain"]);
+    }
+
+    [Fact]
     public async Task Lint_GitLabTargetWithTwoPipelines_AsksToChoose()
     {
         var yaml = "pipelines:\n  a: { steps: { x: { image: i, run: r } } }\n  b: { steps: { y: { image: i, run: r } } }";

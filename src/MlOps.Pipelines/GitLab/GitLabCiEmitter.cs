@@ -32,6 +32,22 @@ public static class GitLabCiEmitter
 
     private static string StageName(int stage) => $"stage-{stage}";
 
+    // Failures listed in `retry: when:` are retried by GitLab too, with the same reason names; GitLab
+    // allows at most 2 retries. A lost runner, which we always retry, GitLab handles on its own.
+    private static void Retry(StringBuilder sb, Job job)
+    {
+        if (job.Retry == 0 || job.RetryWhen.Count == 0)
+        {
+            return;
+        }
+        if (job.Retry > 2)
+        {
+            sb.Append("  # retry: ").Append(job.Retry).Append(" in mlops.yml; GitLab allows at most 2\n");
+        }
+        sb.Append("  retry:\n    max: ").Append(Math.Min(job.Retry, 2)).Append("\n    when: [")
+            .Append(string.Join(", ", job.RetryWhen)).Append("]\n");
+    }
+
     private static void Job(StringBuilder sb, Job job, JobGraph graph)
     {
         sb.Append(YamlText.Scalar(job.Name)).Append(":\n");
@@ -39,6 +55,7 @@ public static class GitLabCiEmitter
         sb.Append("  image: ").Append(YamlText.Scalar(job.Image)).Append('\n');
         if (job.Resources.Gpus > 0) sb.Append("  tags: [gpu]\n");
         sb.Append("  timeout: ").Append(YamlText.Scalar(Parsing.Quantities.FormatDuration(job.TimeoutSeconds))).Append('\n');
+        Retry(sb, job);
         sb.Append("  needs:");
         if (job.Needs.Count == 0) sb.Append(" []\n");
         else
