@@ -125,15 +125,14 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var delivery = await WebhookRepository.ClaimNextAsync(connection, transaction, cancellationToken);
-        if (delivery is null)
+        if ((await WebhookRepository.ClaimBatchAsync(connection, transaction, 1, cancellationToken)).SingleOrDefault() is not { } delivery)
         {
             return false;
         }
         try
         {
             var outcome = (await OutcomesAsync(connection, transaction, [delivery], cancellationToken))[0];
-            await WebhookRepository.MarkProcessedAsync(connection, transaction, delivery.Id, outcome, cancellationToken);
+            await WebhookRepository.MarkProcessedAsync(connection, transaction, [(delivery.Id, outcome)], cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && !Infrastructure.Database.DatabaseOutage.Matches(e))

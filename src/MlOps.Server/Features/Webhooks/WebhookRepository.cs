@@ -85,19 +85,7 @@ public sealed class WebhookRepository(NpgsqlDataSource dataSource)
         return result;
     }
 
-    public static Task<DeliveryRow?> ClaimNextAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
-        connection.QuerySingleOrDefaultAsync<DeliveryRow>(new CommandDefinition(
-            $"""
-            SELECT {Columns} FROM webhook_deliveries
-            WHERE processed_at IS NULL AND (retry_after IS NULL OR retry_after <= now())
-            ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED
-            """, transaction: transaction, cancellationToken: cancellationToken));
-
-    /// <summary>
-    /// Up to <paramref name="limit"/> deliveries due, oldest first, locked for the caller's
-    /// transaction. The limit is written into the text: a prepared statement's generic plan,
-    /// not knowing it, sorted the whole backlog instead of reading the index's first rows.
-    /// </summary>
+    /// <summary>Up to <paramref name="limit"/> deliveries due, oldest first, locked for the caller's transaction.</summary>
     public static async Task<IReadOnlyList<DeliveryRow>> ClaimBatchAsync(DbConnection connection, DbTransaction transaction, int limit,
         CancellationToken cancellationToken)
     {
@@ -105,8 +93,8 @@ public sealed class WebhookRepository(NpgsqlDataSource dataSource)
             $"""
             SELECT {Columns} FROM webhook_deliveries
             WHERE processed_at IS NULL AND (retry_after IS NULL OR retry_after <= now())
-            ORDER BY id LIMIT {limit} FOR UPDATE SKIP LOCKED
-            """, transaction: transaction, cancellationToken: cancellationToken));
+            ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED
+            """, new { limit }, transaction, cancellationToken: cancellationToken));
         return rows.AsList();
     }
 
@@ -119,12 +107,6 @@ public sealed class WebhookRepository(NpgsqlDataSource dataSource)
             FROM unnest(@ids, @outcomes) AS v(id, outcome) WHERE d.id = v.id
             """, new { ids = done.Select(d => d.Id).ToArray(), outcomes = done.Select(d => d.Outcome).ToArray() }, transaction,
             cancellationToken: cancellationToken));
-
-    public static Task MarkProcessedAsync(DbConnection connection, DbTransaction transaction, long id, string outcome,
-        CancellationToken cancellationToken) =>
-        connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE webhook_deliveries SET processed_at = now(), outcome = @outcome, attempts = attempts + 1 WHERE id = @id",
-            new { id, outcome }, transaction, cancellationToken: cancellationToken));
 
     public async Task RecordFailureAsync(long id, string reason, int maxAttempts, CancellationToken cancellationToken)
     {
