@@ -112,8 +112,11 @@ public sealed class GitHttpTests(GitServer server) : IClassFixture<GitServer>, I
         var id = (await server.GetJsonAsync(GitServer.Api(repo))).GetProperty("id").GetInt64();
         var pack = Path.Combine(server.DataDir, "repositories", (id % 100).ToString("00"), $"{id}.git", "objects", "pack");
 
+        // Done when a bitmap is there and git's in-progress files (".tmp-<pid>-pack-…", renamed at
+        // the end, a ".bitmap" among them) are gone: seen mid-rename, there would be two bitmaps.
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!Directory.EnumerateFiles(pack, "*.bitmap").Any() && DateTime.UtcNow < deadline)
+        while ((!Directory.EnumerateFiles(pack, "*.bitmap").Any() || Directory.EnumerateFiles(pack, ".tmp-*").Any())
+               && DateTime.UtcNow < deadline)
         {
             await Task.Delay(100);
         }
