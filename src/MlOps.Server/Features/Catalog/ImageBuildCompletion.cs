@@ -1,4 +1,5 @@
 using Dapper;
+using MlOps.Server.Infrastructure.Database;
 using Npgsql;
 
 namespace MlOps.Server.Features.Catalog;
@@ -24,91 +25,30 @@ public sealed class ImageBuildCompletion(NpgsqlDataSource dataSource, ILogger<Im
           AND j.status IN ('success', 'failed', 'canceled', 'skipped')
         """;
 
-    /// <summary>Completes the build of the run <paramref name="runId"/>, if it is one and has finished; returns how many versions changed.</summary>
-    public async Task<int> CompleteRunAsync(long runId, CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var changed = await connection.ExecuteAsync(new CommandDefinition(Complete + " AND j.run_id = @runId", new { runId },
-            cancellationToken: cancellationToken));
-        if (changed > 0)
-        {
-            logger.LogInformation("Image build of run {RunId} finished", runId);
-        }
-        return changed;
-    }
-
-    /// <summary>Completes every finished build: at start-up and after the listener reconnects, so no notification is ever lost for good.</summary>
+    /// <summary>Completes every finished build; returns how many versions changed.</summary>
     public async Task<int> SweepAsync(CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(Complete, cancellationToken: cancellationToken));
+        var changed = await connection.ExecuteAsync(new CommandDefinition(Complete, cancellationToken: cancellationToken));
+        if (changed > 0)
+        {
+            logger.LogInformation("{Count} image build(s) finished", changed);
+        }
+        return changed;
     }
 }
 
-/// <summary>Listens for NOTIFY mlops_run_status (sent by advance_run) and completes image builds as their runs finish.</summary>
-public sealed class ImageBuildListener(NpgsqlDataSource dataSource, ImageBuildCompletion completion, ILogger<ImageBuildListener> logger)
-    : BackgroundService
+/// <summary>
+/// Completes image builds as their runs finish: woken by NOTIFY mlops_run_status (sent by
+/// advance_run and by claims) through the process's NotificationHub, and every 30 s. Each pass is
+/// one statement over the versions still building (operation_versions_building_idx), however many
+/// run notifications it answers: under a stream of claims it used to be one query per notification.
+/// </summary>
+public sealed class ImageBuildListener(NotificationHub hub, ImageBuildCompletion completion, DatabaseOutage outage,
+    ILogger<ImageBuildListener> logger)
+    : NotifiedLoop(hub, outage, logger, "mlops_run_status", TimeSpan.FromSeconds(30), TimeSpan.FromMilliseconds(50))
 {
-    public const string Channel = "mlops_run_status";
+    protected override string FailureMessage => "Completing image builds failed; retrying at the next run change";
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ListenAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is NpgsqlException or InvalidOperationException or TimeoutException)
-            {
-                // Losing the connection means the database went away, which the server already
-                // reports once (DatabaseOutage); the sweep after reconnecting catches up, so this
-                // is not a warning of its own.
-                logger.LogDebug(e, "Listening for run status changes failed; retrying");
-                await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
-            }
-        }
-    }
-
-    private async Task ListenAsync(CancellationToken stoppingToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(stoppingToken);
-        var runs = System.Threading.Channels.Channel.CreateUnbounded<long>();
-        connection.Notification += (_, e) =>
-        {
-            if (long.TryParse(e.Payload, out var runId))
-            {
-                runs.Writer.TryWrite(runId);
-            }
-        };
-        await using (var listen = new NpgsqlCommand($"LISTEN {Channel}", connection))
-        {
-            await listen.ExecuteNonQueryAsync(stoppingToken);
-        }
-        // Anything that finished while nobody listened.
-        await completion.SweepAsync(stoppingToken);
-        var handler = Task.Run(async () =>
-        {
-            await foreach (var runId in runs.Reader.ReadAllAsync(stoppingToken))
-            {
-                await completion.CompleteRunAsync(runId, stoppingToken);
-            }
-        }, stoppingToken);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested && !handler.IsCompleted)
-            {
-                await connection.WaitAsync(stoppingToken);
-            }
-        }
-        finally
-        {
-            runs.Writer.TryComplete();
-        }
-        await handler;
-    }
+    protected override Task PassAsync(CancellationToken stoppingToken) => completion.SweepAsync(stoppingToken);
 }

@@ -26,44 +26,25 @@ public sealed class PushProcessingOptions
 /// </summary>
 public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventRepository events, PushRunCreator creator,
     EmbeddedGitBackend embedded, Microsoft.Extensions.Options.IOptions<PushProcessingOptions> options, TimeProvider clock,
-    Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<PushProcessor> logger) : BackgroundService
+    Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<PushProcessor> logger)
+    : Infrastructure.Database.NotifiedLoop(hub, outage, logger, "mlops_push_events", options.Value.SweepInterval)
 {
-    private readonly Infrastructure.Database.NotificationWakeup wake = new(hub, "mlops_push_events");
     private DateTimeOffset lastReconcile = DateTimeOffset.MinValue;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override bool Enabled => options.Value.ProcessPushes;
+
+    protected override string FailureMessage => "Push processing failed; retrying at the next sweep";
+
+    protected override async Task PassAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.ProcessPushes)
+        // Intents are checked on the sweep's rhythm, not on every notification: each costs a ref lookup.
+        if (clock.GetUtcNow() - lastReconcile >= options.Value.SweepInterval)
         {
-            return;
+            lastReconcile = clock.GetUtcNow();
+            await ReconcileIntentsAsync(stoppingToken);
         }
-        wake.Start();
-        while (!stoppingToken.IsCancellationRequested)
+        while (await ProcessOneAsync(stoppingToken))
         {
-            try
-            {
-                // Intents are checked on the sweep's rhythm, not on every notification: each costs a ref lookup.
-                if (clock.GetUtcNow() - lastReconcile >= options.Value.SweepInterval)
-                {
-                    lastReconcile = clock.GetUtcNow();
-                    await ReconcileIntentsAsync(stoppingToken);
-                }
-                while (await ProcessOneAsync(stoppingToken))
-                {
-                }
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Push processing failed; retrying at the next sweep");
-            }
-            try
-            {
-                await wake.WaitAsync(options.Value.SweepInterval, stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
         }
     }
 
@@ -86,7 +67,7 @@ public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventReposito
         catch (Exception ex) when (!cancellationToken.IsCancellationRequested && !Infrastructure.Database.DatabaseOutage.Matches(ex))
         {
             await transaction.RollbackAsync(CancellationToken.None);
-            logger.LogWarning(ex, "Push event {PushEventId} could not be processed (attempt {Attempt})", e.Id, e.Attempts + 1);
+            Logger.LogWarning(ex, "Push event {PushEventId} could not be processed (attempt {Attempt})", e.Id, e.Attempts + 1);
             await events.RecordFailureAsync(e.Id, ex.Message, options.Value.MaxAttempts, CancellationToken.None);
         }
         return true;
@@ -104,7 +85,7 @@ public sealed class PushProcessor(NpgsqlDataSource dataSource, PushEventReposito
             var moved = CommitReader.IsZero(intent.AfterSha) ? current is null : current == intent.AfterSha;
             if (moved)
             {
-                logger.LogWarning("Push event {PushEventId} was not confirmed by the server that took it; its ref did move", intent.Id);
+                Logger.LogWarning("Push event {PushEventId} was not confirmed by the server that took it; its ref did move", intent.Id);
                 await events.ResolveIntentAsync(intent.Id, moved: true, cancellationToken);
             }
             else if (clock.GetUtcNow().UtcDateTime - intent.CreatedAt > options.Value.IntentTimeout)

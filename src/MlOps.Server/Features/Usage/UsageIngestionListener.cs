@@ -11,37 +11,14 @@ namespace MlOps.Server.Features.Usage;
 /// only delays booking. Every replica may run one.
 /// </summary>
 public sealed class UsageIngestionListener(NotificationHub hub, UsageIngestor ingestor, IOptions<UsageOptions> options,
-    IOptions<HangfireOptions> hangfire, DatabaseOutage outage, ILogger<UsageIngestionListener> logger) : BackgroundService
+    IOptions<HangfireOptions> hangfire, DatabaseOutage outage, ILogger<UsageIngestionListener> logger)
+    : NotifiedLoop(hub, outage, logger, Channel, TimeSpan.FromMinutes(1))
 {
     public const string Channel = "mlops_usage_final";
 
-    private readonly NotificationWakeup wake = new(hub, Channel);
+    protected override bool Enabled => options.Value.IngestionListener ?? hangfire.Value.ServerEnabled;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        if (!(options.Value.IngestionListener ?? hangfire.Value.ServerEnabled))
-        {
-            return;
-        }
-        wake.Start();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                await ingestor.DrainAsync(stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                BackgroundFailures.Log(logger, outage, e, "Usage ingestion failed; retrying at the next notification");
-            }
-            try
-            {
-                await wake.WaitAsync(TimeSpan.FromMinutes(1), stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-    }
+    protected override string FailureMessage => "Usage ingestion failed; retrying at the next notification";
+
+    protected override Task PassAsync(CancellationToken stoppingToken) => ingestor.DrainAsync(stoppingToken);
 }

@@ -12,38 +12,19 @@ namespace MlOps.Server.Features.Webhooks;
 /// retries and missed notifications.
 /// </summary>
 public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookRepository deliveries, IOptions<WebhookOptions> options,
-    Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<DeliveryProcessor> logger) : BackgroundService
+    Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<DeliveryProcessor> logger)
+    : Infrastructure.Database.NotifiedLoop(hub, outage, logger, "mlops_webhook_deliveries", TimeSpan.FromSeconds(5), BatchInterval)
 {
-    private readonly Infrastructure.Database.NotificationWakeup wake = new(hub, "mlops_webhook_deliveries", BatchInterval);
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override bool Enabled => options.Value.ProcessDeliveries;
+
+    protected override string FailureMessage => "Webhook delivery processing failed; retrying at the next sweep";
+
+    protected override async Task PassAsync(CancellationToken stoppingToken)
     {
-        if (!options.Value.ProcessDeliveries)
+        while (await ProcessBatchAsync(stoppingToken))
         {
-            return;
-        }
-        wake.Start();
-        while (!stoppingToken.IsCancellationRequested)
-        {
-            try
-            {
-                while (await ProcessBatchAsync(stoppingToken))
-                {
-                    await wake.PaceAsync(stoppingToken);
-                }
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                Infrastructure.Database.BackgroundFailures.Log(logger, outage, e, "Webhook delivery processing failed; retrying at the next sweep");
-            }
-            try
-            {
-                await wake.WaitAsync(TimeSpan.FromSeconds(5), stoppingToken);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
+            await PaceAsync(stoppingToken);
         }
     }
 
@@ -85,7 +66,7 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
             catch (Exception e) when (!cancellationToken.IsCancellationRequested && !Infrastructure.Database.DatabaseOutage.Matches(e))
             {
                 await transaction.RollbackAsync(CancellationToken.None);
-                logger.LogDebug(e, "A batch of {Count} webhook deliveries failed; processing them one by one", claimed);
+                Logger.LogDebug(e, "A batch of {Count} webhook deliveries failed; processing them one by one", claimed);
             }
         }
         for (var i = 0; i < claimed && await ProcessOneAsync(cancellationToken); i++)
@@ -138,7 +119,7 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && !Infrastructure.Database.DatabaseOutage.Matches(e))
         {
             await transaction.RollbackAsync(CancellationToken.None);
-            logger.LogWarning(e, "Webhook delivery {DeliveryId} could not be processed", delivery.Id);
+            Logger.LogWarning(e, "Webhook delivery {DeliveryId} could not be processed", delivery.Id);
             await deliveries.RecordFailureAsync(delivery.Id, e.Message, options.Value.MaxAttempts, CancellationToken.None);
         }
         return true;
