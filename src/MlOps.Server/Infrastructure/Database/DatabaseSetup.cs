@@ -25,10 +25,19 @@ public static class DatabaseSetup
             // to the pool is reset without DISCARD ALL, which dropped every cached plan: the next
             // claim_job on that connection planned its fifteen inner statements again (3 ms of a
             // claim's 6). A connection string that sets Max Auto Prepare wins.
-            if (!options.ConnectionString.Replace(" ", "").Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
+            var set = options.ConnectionString.Replace(" ", "");
+            if (!set.Contains("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase))
             {
                 builder.ConnectionStringBuilder.MaxAutoPrepare = 64;
                 builder.ConnectionStringBuilder.AutoPrepareMinUsages = 2;
+            }
+            // Nor is it reset at all: that is seven statements (RESET ALL, UNLISTEN *, ...) parsed and
+            // run at each use of a pooled connection, a third of a claim's statements, and the server
+            // keeps no session state on pooled connections (SET LOCAL and transaction-level advisory
+            // locks end with their transaction; LISTEN has its own unpooled connection).
+            if (!set.Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
+            {
+                builder.ConnectionStringBuilder.NoResetOnClose = true;
             }
             builder.UseLoggerFactory(sp.GetRequiredService<ILoggerFactory>());
             return builder.Build();
