@@ -61,6 +61,11 @@ static class Claims
         // Pollers wait out one long poll once the queue is empty: the rate counts up to the last claim.
         var elapsed = TimeSpan.FromTicks(claimed.Max(c => c.At) * TimeSpan.TicksPerSecond / Stopwatch.Frequency);
         File.WriteAllLines(output, claimed.Select(c => $"{c.Job},{c.Runner}"));
+        // The rate per 500 claims, to show a warm-up or a slowdown as the queue drains.
+        var times = claimed.Select(c => c.At).Order().ToArray();
+        var steps = Enumerable.Range(1, (times.Length - 1) / 500).Select(k =>
+            (500.0 * Stopwatch.Frequency / (times[k * 500] - times[(k - 1) * 500])).ToString("F0"));
+        Console.WriteLine($"claims/s per 500 claims: {string.Join(' ', steps)}");
         Console.WriteLine($"claims: {claimed.Count} jobs by {runners} runners in {elapsed.TotalSeconds:F2} s = {claimed.Count / elapsed.TotalSeconds:F0} claims/s " +
             $"(target >= 1,000/s), {claimed.Count - claimed.Select(c => c.Job).Distinct().Count()} answered twice");
         return 0;

@@ -14,6 +14,8 @@
 #   3. pending -> started on an idle runner, p50 (target <= 50 ms), from the server's own queued_at/started_at;
 #   4. claims per second with 32 runners polling at once (bench/MlOps.Bench.Runner claims: each keeps one
 #      connection, as the runner does, and asks again as soon as it is answered) over 3,000 pending jobs,
+#      after a warm-up round of the same (the server and the client are fresh processes, whose code the
+#      JIT optimises during the first thousands of claims; the warm-up round's figures are printed too),
 #      and, counted in the database afterwards, jobs handed out twice or held by another runner than
 #      the one told it got them (target >= 1,000/s, zero).
 #   Each runner also logs where a job's time went (phases), and the last job's line is printed.
@@ -134,8 +136,12 @@ fi
 # Claims per second: 32 pollers (each a registered runner) over 3,000 pending jobs, seeded in one statement.
 kill "${pids[@]:1}" 2>/dev/null || true
 psql -c "UPDATE jobs SET status = 'success' WHERE status IN ('pending', 'running')" >/dev/null
+claims() { dotnet bench/MlOps.Bench.Runner/bin/Release/net10.0/MlOps.Bench.Runner.dll claims "$url" "$MLOPS_RUNNER_REGISTRATION_TOKEN" 32 "$@"; }
+seed bench-claims-warm-up mlops-bench/busybox:1 3000 >/dev/null
+claims bench-claims-warm-up "$work/warm-up.csv" | sed 's/^/warm-up round: /'
+psql -c "UPDATE jobs SET status = 'success' WHERE 'bench-claims-warm-up' = ANY (tags)" >/dev/null
 seed bench-claims mlops-bench/busybox:1 3000 >/dev/null
-dotnet bench/MlOps.Bench.Runner/bin/Release/net10.0/MlOps.Bench.Runner.dll claims "$url" "$MLOPS_RUNNER_REGISTRATION_TOKEN" 32 bench-claims "$work/claims.csv"
+claims bench-claims "$work/claims.csv"
 # What the database says: every seeded job claimed exactly once, by the runner that was told it got it.
 psql -c "CREATE TABLE bench_claims (job_id bigint, runner text)"
 psql -c "\copy bench_claims FROM '$work/claims.csv' WITH (FORMAT csv)"
