@@ -3,12 +3,12 @@
 return args.FirstOrDefault() switch
 {
     "jobs" => await Jobs.RunAsync(new Uri(args[1]), args[2], args[3], args[4], int.Parse(args[5]), args[6]),
-    "claims" => await Claims.RunAsync(new Uri(args[1]), args[2], int.Parse(args[3]), args[4], args[5]),
+    "claims" => await Claims.RunAsync(new Uri(args[1]), args[2], int.Parse(args[3]), args[4], args[5..]),
     _ => Usage(),
 };
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: MlOps.Bench.Runner jobs URL TOKEN PROJECT PIPELINE COUNT DATABASE | claims URL REGISTRATION_TOKEN RUNNERS TAG OUT.csv");
+    Console.Error.WriteLine("usage: MlOps.Bench.Runner jobs URL TOKEN PROJECT PIPELINE COUNT DATABASE | claims URL REGISTRATION_TOKEN RUNNERS OUT.csv TAG [TAG ...]");
     return 2;
 }

@@ -14,8 +14,8 @@
 #   3. pending -> started on an idle runner, p50 (target <= 50 ms), from the server's own queued_at/started_at;
 #   4. claims per second with 32 runners polling at once (bench/MlOps.Bench.Runner claims: each keeps one
 #      connection, as the runner does, and asks again as soon as it is answered) over 3,000 pending jobs,
-#      after a warm-up round of the same (the server and the client are fresh processes, whose code the
-#      JIT optimises during the first thousands of claims; the warm-up round's figures are printed too),
+#      after a warm-up round of the same in the same client (the server and the client are fresh processes,
+#      whose code the JIT optimises over the first thousands of claims; the warm-up round's figures are printed too),
 #      and, counted in the database afterwards, jobs handed out twice or held by another runner than
 #      the one told it got them (target >= 1,000/s, zero).
 #   Each runner also logs where a job's time went (phases), and the last job's line is printed.
@@ -50,10 +50,11 @@ pgport=$(free_port); PG_FSYNC=off pg_start "$work/pg" "$pgport"
 psql() { "$PG_BIN/psql" -h 127.0.0.1 -p "$pgport" -U postgres -d postgres -tAq "$@"; }
 port=$(free_port); url=http://127.0.0.1:$port
 export MLOPS_ADMIN_TOKEN=bench-admin-token-0123456789abcdef MLOPS_RUNNER_REGISTRATION_TOKEN=bench-registration-token
-# A long lease: the claims pollers never heartbeat, and a lapsed lease would hand their jobs out again.
+# A long lease: the claims pollers never heartbeat, and a lapsed lease would hand their jobs out again. A
+# short long poll: a claims round ends when every poller has waited one out on the empty queue.
 database="Host=127.0.0.1;Port=$pgport;Username=postgres;Database=postgres"
 MLOPS_DATABASE_URL="$database;Maximum Pool Size=100${BENCH_DB_EXTRA:-}" \
-MLOPS_DATA_DIR=$work/data Hangfire__ServerEnabled=false RunnerJobs__LeaseSeconds=600 Logging__LogLevel__Default=Warning \
+MLOPS_DATA_DIR=$work/data Hangfire__ServerEnabled=false RunnerJobs__LeaseSeconds=600 RunnerJobs__LongPollSeconds=3 Logging__LogLevel__Default=Warning \
   dotnet src/MlOps.Server/bin/Release/net10.0/MlOps.Server.dll --urls "$url" --contentRoot "$PWD/src/MlOps.Server/bin/Release/net10.0" >"$work/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do curl -fsS "$url/readyz" >/dev/null 2>&1 && break; sleep 0.5; done
@@ -133,21 +134,19 @@ echo "pending -> started on an idle runner: p50 ${latency} ms (target <= 50 ms)"
 fi
 [ "$PART" = jobs ] && exit 0
 
-# Claims per second: 32 pollers (each a registered runner) over 3,000 pending jobs, seeded in one statement.
+# Claims per second: 32 pollers (each a registered runner) over 3,000 pending jobs, seeded in one statement, after a
+# warm-up round over 3,000 others (seeded first, so the measured round's jobs wait behind none of them).
 kill "${pids[@]:1}" 2>/dev/null || true
 psql -c "UPDATE jobs SET status = 'success' WHERE status IN ('pending', 'running')" >/dev/null
-claims() { dotnet bench/MlOps.Bench.Runner/bin/Release/net10.0/MlOps.Bench.Runner.dll claims "$url" "$MLOPS_RUNNER_REGISTRATION_TOKEN" 32 "$@"; }
 seed bench-claims-warm-up mlops-bench/busybox:1 3000 >/dev/null
-claims bench-claims-warm-up "$work/warm-up.csv" | sed 's/^/warm-up round: /'
-psql -c "UPDATE jobs SET status = 'success' WHERE 'bench-claims-warm-up' = ANY (tags)" >/dev/null
 seed bench-claims mlops-bench/busybox:1 3000 >/dev/null
-claims bench-claims "$work/claims.csv"
-# What the database says: every seeded job claimed exactly once, by the runner that was told it got it.
+dotnet bench/MlOps.Bench.Runner/bin/Release/net10.0/MlOps.Bench.Runner.dll claims "$url" "$MLOPS_RUNNER_REGISTRATION_TOKEN" 32 \
+  "$work/claims.csv" bench-claims-warm-up bench-claims
 psql -c "CREATE TABLE bench_claims (job_id bigint, runner text)"
 psql -c "\copy bench_claims FROM '$work/claims.csv' WITH (FORMAT csv)"
 psql -F ' ' -c "
-  SELECT (SELECT count(*) FROM jobs WHERE 'bench-claims' = ANY (tags)),
-         (SELECT count(*) FROM jobs WHERE 'bench-claims' = ANY (tags) AND status = 'running' AND runner_id IS NOT NULL),
+  SELECT (SELECT count(*) FROM jobs WHERE tags && ARRAY['bench-claims-warm-up', 'bench-claims']),
+         (SELECT count(*) FROM jobs WHERE tags && ARRAY['bench-claims-warm-up', 'bench-claims'] AND status = 'running' AND runner_id IS NOT NULL),
          (SELECT count(*) - count(DISTINCT job_id) FROM bench_claims),
          (SELECT count(*) FROM bench_claims c JOIN jobs j ON j.id = c.job_id JOIN runners r ON r.id = j.runner_id WHERE r.name <> c.runner)" |
   { read -r seeded running doubled moved
