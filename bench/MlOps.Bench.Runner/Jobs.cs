@@ -12,11 +12,16 @@ using Npgsql;
 /// most of a core while the engine started the container it was timing. Prints one duration (ms)
 /// per run. The job is an inline step, so the runner stages a real checkout of the commit through
 /// Git HTTP with its job token, streams its log and reports its end before the run can be success.
-/// Arguments: jobs URL TOKEN PROJECT PIPELINE COUNT DATABASE
+/// With a BARE command, it runs after each run and each line holds both durations, ours then
+/// the bare command's: interleaved, a drift in the engine's speed during the measure (seen as
+/// 375 against 477 ms medians of the same `docker run` in two runs) weighs on both alike. Each
+/// measure starts half a second after the last one ended, on an engine done removing containers.
+/// Arguments: jobs URL TOKEN PROJECT PIPELINE COUNT DATABASE [BARE COMMAND ...]
 /// </summary>
 static class Jobs
 {
-    public static async Task<int> RunAsync(Uri server, string token, string project, string pipeline, int count, string database)
+    public static async Task<int> RunAsync(Uri server, string token, string project, string pipeline, int count, string database,
+        IReadOnlyList<string> bare)
     {
         using var api = new HttpClient { BaseAddress = server };
         api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
@@ -51,7 +56,25 @@ static class Jobs
                 Console.Error.WriteLine($"run {runId} ended {status}");
                 return 1;
             }
-            Console.WriteLine($"{took:F1}");
+            if (bare.Count == 0)
+            {
+                Console.WriteLine($"{took:F1}");
+                continue;
+            }
+            await Task.Delay(500);
+            var bareStarted = Stopwatch.GetTimestamp();
+            using (var process = Process.Start(new ProcessStartInfo(bare[0], bare.Skip(1)) { RedirectStandardOutput = true })!)
+            {
+                await process.StandardOutput.ReadToEndAsync();
+                await process.WaitForExitAsync();
+                if (process.ExitCode != 0)
+                {
+                    Console.Error.WriteLine($"{string.Join(' ', bare)} exited with {process.ExitCode}");
+                    return 1;
+                }
+            }
+            Console.WriteLine($"{took:F1} {Stopwatch.GetElapsedTime(bareStarted).TotalMilliseconds:F1}");
+            await Task.Delay(500);
         }
         return 0;
     }

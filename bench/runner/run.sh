@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runner benchmarks: prints
 #   1. a trivial one-step run end to end vs a bare `docker run --rm --network none` of the same image and
-#      command, medians side by side and their ratio (target <= 1.2x). "End to end" is what a user sees:
+#      command, one of each in turn, medians side by side and their ratio (target <= 1.2x). "End to end" is what a user sees:
 #      from POST /api/v1/projects/bench/p/runs (a manual run of an inline step `run: echo hi`) until
 #      the run is success (bench/MlOps.Bench.Runner jobs: seen through LISTEN mlops_run_status, which
 #      costs the shared cores nothing; polling the API every 2 ms took most of a core from the engine).
@@ -86,7 +86,6 @@ seed() { # tag image [count]
   psql -c "SELECT count(advance_run(r.id)) FROM runs r WHERE r.status = 'created'" >/dev/null
   cat "$work/seeded"
 }
-now_ms() { date +%s%3N; }
 now_ns() { date +%s%N; }
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
@@ -112,10 +111,12 @@ git -C "$work/repo" -c "http.extraHeader=Authorization: Bearer $MLOPS_ADMIN_TOKE
 start_runner docker bench-docker
 start_runner process bench-process
 sleep 5
-runs() { dotnet bench/MlOps.Bench.Runner/bin/Release/net10.0/MlOps.Bench.Runner.dll jobs "$url" "$MLOPS_ADMIN_TOKEN" bench/p "$@" "$database"; }
+runs() { dotnet bench/MlOps.Bench.Runner/bin/Release/net10.0/MlOps.Bench.Runner.dll jobs "$url" "$MLOPS_ADMIN_TOKEN" bench/p "$1" "$2" "$database" "${@:3}"; }
 runs docker 2 >/dev/null; runs process 2 >/dev/null   # warm up both paths once
-ours_docker=$(runs docker "$N" | median)
-bare_docker=$(for _ in $(seq 1 "$N"); do t0=$(now_ms); docker run --rm --network none mlops-bench/busybox:1 /bin/sh -c 'echo hi' >/dev/null; echo $(( $(now_ms) - t0 )); done | median)
+# Ours and the bare `docker run` alternate, one each, so that a drift in the engine's speed weighs on both alike.
+runs docker "$N" docker run --rm --network none mlops-bench/busybox:1 /bin/sh -c 'echo hi' >"$work/docker.times"
+ours_docker=$(cut -d' ' -f1 "$work/docker.times" | median)
+bare_docker=$(cut -d' ' -f2 "$work/docker.times" | median)
 ours_process=$(runs process "$N" | median)
 bare_process=$(for _ in $(seq 1 "$N"); do t0=$(now_ns); /bin/sh -c 'echo hi' >/dev/null; echo "$(( $(now_ns) - t0 ))" | awk '{printf "%.1f\n", $1 / 1e6}'; done | median)
 latency=$(psql -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - queued_at) * 1000)::numeric(10,1)
@@ -126,7 +127,10 @@ for e in docker process; do
   echo "$e: server side, medians: queued -> claimed $(psql -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - queued_at) * 1000)::numeric(10,1)
         FROM jobs WHERE status = 'success' AND 'bench-$e' = ANY (tags)") ms, claimed -> end reported $(psql -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000)::numeric(10,1)
         FROM jobs WHERE status = 'success' AND 'bench-$e' = ANY (tags)") ms"
-  echo "$e: the runner's last job, phase by phase: $(grep -h -A1 "phases" "$work/runner-$e.log" | grep -o 'Job [0-9]* phases: .*' | tail -1)"
+  echo "$e: the runner's jobs, phase by phase, medians: $(grep -h -A1 "phases" "$work/runner-$e.log" | grep -o 'Job [0-9]* phases: .*' |
+    sed 's/^Job [0-9]* phases: //; s/ ms//g' | tr ',' '\n' | awk '{ $1 = $1; n = split($0, w, " "); v = w[n]; sub(/ [^ ]*$/, ""); print $0 "\t" v }' |
+    sort -t$'\t' -k1,1 -k2,2n | awk -F'\t' '{ a[$1] = a[$1] " " $2; c[$1]++ } END { for (p in a) { n = split(substr(a[p], 2), v, " ");
+      printf "%s %.1f ms (%d jobs); ", p, (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2), n } }')"
 done
 echo "docker: one-step job end to end median ${ours_docker} ms, bare docker run ${bare_docker} ms, ratio $(awk "BEGIN {printf \"%.2f\", $ours_docker/$bare_docker}")x (target <= 1.2x)"
 echo "process: one-step job end to end median ${ours_process} ms, bare process ${bare_process} ms, +$(awk "BEGIN {printf \"%.1f\", $ours_process-$bare_process}") ms (target <= +50 ms)"
