@@ -15,7 +15,6 @@ public sealed class DeliveryProcessor(NpgsqlDataSource dataSource, WebhookReposi
     Infrastructure.Database.NotificationHub hub, Infrastructure.Database.DatabaseOutage outage, ILogger<DeliveryProcessor> logger)
     : Infrastructure.Database.NotifiedLoop(hub, outage, logger, "mlops_webhook_deliveries", TimeSpan.FromSeconds(5), BatchInterval)
 {
-
     protected override bool Enabled => options.Value.ProcessDeliveries;
 
     protected override string FailureMessage => "Webhook delivery processing failed; retrying at the next sweep";
