@@ -127,10 +127,12 @@ for e in docker process; do
   echo "$e: server side, medians: queued -> claimed $(psql -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM started_at - queued_at) * 1000)::numeric(10,1)
         FROM jobs WHERE status = 'success' AND 'bench-$e' = ANY (tags)") ms, claimed -> end reported $(psql -c "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - started_at) * 1000)::numeric(10,1)
         FROM jobs WHERE status = 'success' AND 'bench-$e' = ANY (tags)") ms"
+  # Each job's "phase N.N ms" pairs, the two warm-up jobs left out, then each phase's median in the order phases happen.
   echo "$e: the runner's jobs, phase by phase, medians: $(grep -h -A1 "phases" "$work/runner-$e.log" | grep -o 'Job [0-9]* phases: .*' |
-    sed 's/^Job [0-9]* phases: //; s/ ms//g' | tr ',' '\n' | awk '{ $1 = $1; n = split($0, w, " "); v = w[n]; sub(/ [^ ]*$/, ""); print $0 "\t" v }' |
-    sort -t$'\t' -k1,1 -k2,2n | awk -F'\t' '{ a[$1] = a[$1] " " $2; c[$1]++ } END { for (p in a) { n = split(substr(a[p], 2), v, " ");
-      printf "%s %.1f ms (%d jobs); ", p, (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2), n } }')"
+    tail -n +3 | sed 's/^Job [0-9]* phases: //; s/ ms//g' | tr ',' '\n' | sed 's/^ *//; s/ \([0-9.]*\)$/\t\1/' | sort -t$'\t' -k1,1 -k2,2n |
+    awk -F'\t' '{ a[$1] = a[$1] " " $2 } END { split("stage,create,start,wait,output,artifacts,log flushed,final status", order, ",");
+      for (i = 1; i in order; i++) { p = order[i]; if (!(p in a)) continue; n = split(substr(a[p], 2), v, " ");
+        printf "%s %.1f ms; ", p, (n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2) } }')"
 done
 echo "docker: one-step job end to end median ${ours_docker} ms, bare docker run ${bare_docker} ms, ratio $(awk "BEGIN {printf \"%.2f\", $ours_docker/$bare_docker}")x (target <= 1.2x)"
 echo "process: one-step job end to end median ${ours_process} ms, bare process ${bare_process} ms, +$(awk "BEGIN {printf \"%.1f\", $ours_process-$bare_process}") ms (target <= +50 ms)"

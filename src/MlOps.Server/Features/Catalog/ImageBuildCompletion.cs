@@ -8,6 +8,8 @@ namespace MlOps.Server.Features.Catalog;
 /// Moves a `building` version to `ready` (with the image id the runner reported in
 /// jobs.image_digest) or `failed` (with the job's failure reason; the log stays the job's log)
 /// once its image-build job has finished. Safe to repeat: only versions still building change.
+/// The build jobs are looked up by id from the versions still building, so each pass stays a
+/// handful of key lookups whatever the jobs table's statistics say.
 /// </summary>
 public sealed class ImageBuildCompletion(NpgsqlDataSource dataSource, ILogger<ImageBuildCompletion> logger)
 {
@@ -21,7 +23,8 @@ public sealed class ImageBuildCompletion(NpgsqlDataSource dataSource, ILogger<Im
                 WHEN j.status = 'failed' THEN COALESCE(j.failure_reason, 'the image build failed')
                 ELSE 'the image build was ' || j.status END
         FROM jobs j
-        WHERE v.build_job_id = j.id AND v.status = 'building'
+        WHERE j.id = ANY (ARRAY(SELECT b.build_job_id FROM operation_versions b WHERE b.status = 'building' AND b.build_job_id IS NOT NULL))
+          AND v.build_job_id = j.id AND v.status = 'building'
           AND j.status IN ('success', 'failed', 'canceled', 'skipped')
         """;
 

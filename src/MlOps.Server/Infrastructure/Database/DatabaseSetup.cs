@@ -34,7 +34,8 @@ public static class DatabaseSetup
             // Nor is it reset at all: that is seven statements (RESET ALL, UNLISTEN *, ...) parsed and
             // run at each use of a pooled connection, a third of a claim's statements, and the server
             // keeps no session state on pooled connections (SET LOCAL and transaction-level advisory
-            // locks end with their transaction; LISTEN has its own unpooled connection).
+            // locks end with their transaction; the migrator releases its session lock in a finally,
+            // and a connection that fails to is broken; LISTEN has its own unpooled connection).
             if (!set.Contains("NoResetOnClose", StringComparison.OrdinalIgnoreCase))
             {
                 builder.ConnectionStringBuilder.NoResetOnClose = true;
