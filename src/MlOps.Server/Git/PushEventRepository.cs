@@ -190,6 +190,7 @@ public sealed class PushEventRepository(NpgsqlDataSource dataSource)
                 RETURNING id, project_id, source, ref, before_sha, after_sha),
             woken AS (
                 SELECT pg_notify('mlops_push_events', max(id)::text) FROM inserted HAVING count(*) > 0)
+            -- The condition on woken is always true; naming it is what makes PostgreSQL run the notify.
             SELECT ins.id, min(i.ord) AS ord FROM inserted ins
             JOIN input i USING (project_id, source, ref, before_sha, after_sha)
             WHERE (SELECT count(*) FROM woken) >= 0
